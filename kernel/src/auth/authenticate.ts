@@ -1,0 +1,92 @@
+import type { FastifyRequest } from 'fastify';
+import type { Knex } from 'knex';
+import type { Clock } from '../clock.js';
+import { ApiKeyExpired, ApiKeyRevoked, AuthTokenInvalid } from '../http/kernel-errors.js';
+import type { AccessTokens } from './access-tokens.js';
+import { API_KEY_PREFIX } from './api-keys.js';
+import type { Principal } from './principal.js';
+import { sha256 } from './secret-tokens.js';
+
+export const ACCESS_COOKIE = 'access_token';
+export const REFRESH_COOKIE = 'refresh_token';
+
+// last_used_at is informative; writing it at most once a minute keeps reads read-only.
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+interface Credential {
+  kind: 'cookie' | 'bearer' | 'api_key';
+  value: string;
+}
+
+/** Credentials in the reference's resolution order (2.2): cookie, Bearer, ApiKey, X-API-Key. */
+function credentials(request: FastifyRequest): Credential[] {
+  const found: Credential[] = [];
+  const cookie = request.cookies?.[ACCESS_COOKIE];
+  if (cookie) found.push({ kind: 'cookie', value: cookie });
+  const authorization = request.headers.authorization;
+  if (authorization) {
+    const [scheme, ...rest] = authorization.trim().split(/\s+/);
+    const value = rest.join(' ');
+    if (scheme?.toLowerCase() === 'bearer' && value) found.push({ kind: 'bearer', value });
+    else if (scheme?.toLowerCase() === 'apikey' && value) found.push({ kind: 'api_key', value });
+    else throw AuthTokenInvalid({}, { message: 'Authorization header must be "Bearer <token>" or "ApiKey <key>"' });
+  }
+  const headerKey = request.headers['x-api-key'];
+  if (typeof headerKey === 'string' && headerKey) found.push({ kind: 'api_key', value: headerKey });
+  return found;
+}
+
+export class Authenticator {
+  constructor(private readonly db: Knex, private readonly tokens: AccessTokens, private readonly clock: Clock) {}
+
+  /**
+   * The calling principal, or null when the request carries no credentials. Credentials that are
+   * present but bad are an error: a stale browser cookie falls through to an explicit header.
+   */
+  async authenticate(request: FastifyRequest): Promise<Principal | null> {
+    const found = credentials(request);
+    let lastError: unknown = null;
+    for (const credential of found) {
+      try {
+        return credential.kind === 'api_key'
+          ? await this.fromApiKey(credential.value)
+          : await this.fromAccessToken(credential.value, credential.kind);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (lastError) throw lastError;
+    return null;
+  }
+
+  private async fromAccessToken(token: string, via: 'cookie' | 'bearer'): Promise<Principal> {
+    const claims = await this.tokens.verify(token);
+    if (!claims) throw AuthTokenInvalid({});
+    // The session must still be live: logout, password change and deletion end it at once.
+    const row = await this.db('users as u')
+      .join('refresh_token_families as f', 'f.user_id', 'u.id')
+      .where({ 'u.id': claims.sub, 'f.id': claims.sid })
+      .whereNull('u.deleted_at')
+      .whereNull('f.revoked_at')
+      .first('u.id', 'u.username', 'u.must_change_password');
+    if (!row) throw AuthTokenInvalid({});
+    return { type: 'user', id: row.id, username: row.username, via, apiKeyId: null, mustChangePassword: row.must_change_password };
+  }
+
+  private async fromApiKey(key: string): Promise<Principal> {
+    if (!key.startsWith(API_KEY_PREFIX)) throw AuthTokenInvalid({}, { message: 'API key is not valid' });
+    const row = await this.db('api_keys as k')
+      .join('users as u', 'u.id', 'k.user_id')
+      .where('k.key_hash', sha256(key))
+      .whereNull('u.deleted_at')
+      .first('k.id as key_id', 'k.revoked_at', 'k.expires_at', 'k.last_used_at', 'u.id', 'u.username', 'u.must_change_password');
+    if (!row) throw AuthTokenInvalid({}, { message: 'API key is not valid' });
+    const now = this.clock.now();
+    if (row.revoked_at) throw ApiKeyRevoked({});
+    if (row.expires_at && new Date(row.expires_at) <= now) throw ApiKeyExpired({});
+    if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_GRANULARITY_MS) {
+      await this.db('api_keys').where({ id: row.key_id }).update({ last_used_at: now });
+    }
+    return { type: 'user', id: row.id, username: row.username, via: 'api_key', apiKeyId: row.key_id, mustChangePassword: row.must_change_password };
+  }
+}

@@ -1,0 +1,30 @@
+import type { Knex } from 'knex';
+import * as identityIamProjects from './migrations/0001-identity-iam-projects.js';
+
+interface KernelMigration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+}
+
+/** Kernel migrations in order. Append only: an applied migration is never edited. */
+const KERNEL_MIGRATIONS: KernelMigration[] = [
+  { name: '0001-identity-iam-projects', up: identityIamProjects.up },
+];
+
+const source: Knex.MigrationSource<KernelMigration> = {
+  getMigrations: async () => KERNEL_MIGRATIONS,
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => ({ up: migration.up, down: async () => undefined }),
+};
+
+/**
+ * Applies pending kernel migrations. knex records each in `kernel_migrations` and holds its lock
+ * table while running, so replicas booting together apply every migration exactly once.
+ */
+export async function migrateKernel(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({
+    migrationSource: source,
+    tableName: 'kernel_migrations',
+  })) as [number, string[]];
+  return applied;
+}

@@ -1,0 +1,25 @@
+import type { FastifyRequest } from 'fastify';
+import { Forbidden, UnsupportedMediaType } from './kernel-errors.js';
+
+/**
+ * D6: a write authenticated by cookie must be JSON (a cross-site form cannot send that without
+ * a CORS preflight) and, when the browser names its Origin, come from this host, PUBLIC_URL or
+ * CORS_ORIGINS.
+ */
+export function checkCookieWrite(request: FastifyRequest, trustedOrigins: string[]): void {
+  const contentType = request.headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw UnsupportedMediaType({ content_type: contentType }, { message: 'cookie-authenticated writes must send Content-Type: application/json' });
+  }
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  const host = request.headers.host;
+  let originHost: string | null = null;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = null;
+  }
+  if (originHost !== null && (originHost === host || trustedOrigins.includes(origin.replace(/\/+$/, '')))) return;
+  throw Forbidden({ reason: 'cross_site_request' }, { message: 'cross-site request refused' });
+}

@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { Redis } from 'ioredis';
+import { AccessTokens } from './auth/access-tokens.js';
+import { registerApiKeyRoutes } from './auth/api-key-routes.js';
+import { registerAuthRoutes } from './auth/auth-routes.js';
+import { Authenticator } from './auth/authenticate.js';
+import { PasswordHasher } from './auth/passwords.js';
+import { Sessions } from './auth/sessions.js';
+import { bootstrapAdmin, type BootstrapResult } from './bootstrap-admin.js';
+import { systemClock, type Clock } from './clock.js';
+import type { KernelConfig } from './config/config.js';
+import type { KernelSecrets } from './config/secrets.js';
+import type { Database } from './db/database.js';
+import { migrateKernel } from './db/migrate.js';
+import { createHttpApp } from './http/create-http-app.js';
+import { Router, type RouteRecord } from './http/router.js';
+import { IamService } from './iam/iam-service.js';
+import { registerRoleRoutes } from './iam/role-routes.js';
+import { RoleService } from './iam/role-service.js';
+import { ActivityLog } from './projects/activity-log.js';
+import { registerActivityRoutes } from './projects/activity-routes.js';
+import { registerMemberRoutes } from './projects/member-routes.js';
+import { registerProjectRoutes } from './projects/project-routes.js';
+import type { KernelServices } from './services.js';
+import { registerAdminUserRoutes } from './users/admin-user-routes.js';
+import { registerMeRoutes } from './users/me-routes.js';
+import { KERNEL_VERSION } from './version.js';
+
+export interface KernelOptions {
+  config: KernelConfig;
+  secrets: KernelSecrets;
+  database: Database;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  /** Skip migrations when the database is known to be current (test templates). */
+  skipMigrations?: boolean;
+}
+
+export interface Kernel {
+  app: FastifyInstance;
+  config: KernelConfig;
+  database: Database;
+  clock: Clock;
+  services: KernelServices & { roles: RoleService };
+  /** Every route registered through the kernel router, with its access class (D33). */
+  routes: RouteRecord[];
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+/** Wires the kernel: migrations, services, the admin bootstrap and every kernel route. */
+export async function createKernel(options: KernelOptions): Promise<Kernel> {
+  const { config, secrets, database } = options;
+  const clock = options.clock ?? systemClock;
+  const db = database.knex;
+  if (!options.skipMigrations) await migrateKernel(db);
+
+  const iam = new IamService();
+  const passwords = new PasswordHasher(config.passwordHashing);
+  const accessTokens = new AccessTokens(secrets.jwtSecret, config.jwtAccessTtlMs, clock);
+  const sessions = new Sessions(clock, { rememberMs: config.jwtRefreshTtlMs, sessionMs: config.jwtRefreshSessionTtlMs });
+  const roles = new RoleService(iam, clock);
+  const services = { config, clock, db, iam, passwords, accessTokens, sessions, roles, activity: new ActivityLog(clock) };
+
+  const bootstrap = await bootstrapAdmin({
+    db, clock, passwords, roles, username: config.adminUsername, password: config.adminPassword, dataDir: config.dataDir,
+  });
+
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000, lazyConnect: false }) : null;
+  const app = await createHttpApp({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimitBytes: config.bodyLimitBytes,
+    corsOrigins: config.corsOrigins,
+    publicUrl: config.publicUrl,
+    version: KERNEL_VERSION,
+    redis,
+  });
+  const router = new Router(app, {
+    db, iam, authenticator: new Authenticator(db, accessTokens, clock),
+    trustedOrigins: [config.publicUrl, ...config.corsOrigins],
+    authRateLimitPerMinute: config.authRateLimitPerMinute,
+  });
+  registerAuthRoutes(router, services);
+  registerMeRoutes(router, services);
+  registerApiKeyRoutes(router, services);
+  registerAdminUserRoutes(router, services);
+  registerRoleRoutes(router, services);
+  registerProjectRoutes(router, services);
+  registerMemberRoutes(router, services);
+  registerActivityRoutes(router);
+  await app.ready();
+
+  return {
+    app, config, database, clock, services, routes: router.records, bootstrap,
+    async close() {
+      await app.close();
+      if (redis) redis.disconnect();
+      await database.close();
+    },
+  };
+}

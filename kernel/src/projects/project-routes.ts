@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Knex } from 'knex';
+import { isUniqueViolation } from '../db/errors.js';
+import { ProjectNameTaken, ProjectNotFound, ProjectPrefixTaken, ProjectVersionConflict, ValidationFailed } from '../http/kernel-errors.js';
+import { pagedList } from '../http/pagination.js';
+import type { Router } from '../http/router.js';
+import { PageQuery, ProjectParams, StrictObject } from '../http/schemas.js';
+import { PROJECT_FULL_ACCESS_KEY } from '../iam/builtin-roles.js';
+import type { RoleService } from '../iam/role-service.js';
+import type { KernelServices } from '../services.js';
+import { PROJECT_COLUMNS, projectView, type ProjectRow } from './project-view.js';
+import { derivePrefix, PREFIX_PATTERN, prefixCandidates } from './task-id-prefix.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' });
+const Settings = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 200 });
+
+const CreateProject = StrictObject({
+  name: Name,
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  task_id_prefix: Type.Optional(Type.String({ pattern: PREFIX_PATTERN })),
+  is_public: Type.Optional(Type.Boolean()),
+  settings: Type.Optional(Settings),
+});
+
+const UpdateProject = StrictObject({
+  name: Type.Optional(Name),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  task_id_prefix: Type.Optional(Type.String({ pattern: PREFIX_PATTERN })),
+  is_public: Type.Optional(Type.Boolean()),
+  settings: Type.Optional(Settings),
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+
+const ListProjects = StrictObject({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) });
+
+async function loadProject(db: Knex, projectId: string): Promise<ProjectRow> {
+  const row = await db('projects').where({ id: projectId }).whereNull('deleted_at').first<ProjectRow>(PROJECT_COLUMNS);
+  if (!row) throw ProjectNotFound({});
+  return row;
+}
+
+async function prefixTaken(db: Knex, prefix: string, exceptId?: string): Promise<boolean> {
+  const query = db('projects').where({ task_id_prefix: prefix }).whereNull('deleted_at');
+  if (exceptId) query.whereNot({ id: exceptId });
+  return (await query.first('id')) !== undefined;
+}
+
+/** Translates the partial unique indexes into the reference's conflict codes. */
+function conflictFor(error: unknown, prefix: string): unknown {
+  if (isUniqueViolation(error, 'projects_name_live')) return ProjectNameTaken({}, { cause: error });
+  if (isUniqueViolation(error, 'projects_prefix_live')) return ProjectPrefixTaken({ task_id_prefix: prefix }, { cause: error });
+  return error;
+}
+
+/** D4: a write is conditional only when the client sends `version` or `If-Match`. */
+function expectedVersion(request: FastifyRequest, bodyVersion: number | undefined): number | null {
+  if (bodyVersion !== undefined) return bodyVersion;
+  const header = request.headers['if-match'];
+  if (typeof header !== 'string') return null;
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
+  if (!match) throw ValidationFailed({ issues: [{ path: 'headers.if-match', message: 'must be an ETag returned by this API' }] });
+  return Number(match[1]);
+}
+
+/** Projects: kernel-owned tenancy (reference 1.3, D8). */
+export function registerProjectRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
+  const { clock, iam, roles, activity } = services;
+
+  router.route({
+    method: 'GET', url: '/projects', summary: 'Projects you can read', tags: ['projects'],
+    access: { kind: 'authenticated' }, querystring: ListProjects,
+    async handler({ db, query, policies }) {
+      const scope = iam.readableProjectFilter(policies);
+      const base = db('projects').whereNull('deleted_at').select(PROJECT_COLUMNS);
+      if (scope.all) {
+        if (scope.except.length > 0) base.whereNotIn('id', scope.except);
+      } else {
+        base.whereIn('id', scope.ids);
+      }
+      if (query.search) base.whereRaw('name ILIKE ?', [`%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+      const page = await pagedList<ProjectRow>(base, {
+        page: query.page ?? 1, pageSize: query.page_size ?? 20,
+        orderBy: [{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }],
+      });
+      return { ...page, items: page.items.map(projectView) };
+    },
+  });
+
+  router.route({
+    method: 'POST', url: '/projects', summary: 'Create a project; you become its Admin', tags: ['projects'], status: 201,
+    access: { kind: 'gated', action: 'projects:create', resource: () => 'project' }, body: CreateProject,
+    async handler({ db, body, principal, reply }) {
+      const name = body.name.trim();
+      let prefix = body.task_id_prefix;
+      if (prefix) {
+        if (await prefixTaken(db, prefix)) throw ProjectPrefixTaken({ task_id_prefix: prefix });
+      } else {
+        const candidates = prefixCandidates(derivePrefix(name));
+        const taken = new Set((await db('projects').whereIn('task_id_prefix', candidates).whereNull('deleted_at').pluck('task_id_prefix')) as string[]);
+        prefix = candidates.find((c) => !taken.has(c)) ?? `P${randomUUID().replace(/-/g, '').slice(0, 9).toUpperCase()}`;
+      }
+      const now = clock.now();
+      const row: ProjectRow = {
+        id: randomUUID(), name, description: body.description ?? '', task_id_prefix: prefix, settings: body.settings ?? {},
+        is_public: body.is_public ?? false, version: 1, created_by: principal!.id, created_at: now, updated_at: now,
+      };
+      try {
+        await db('projects').insert({ ...row, settings: JSON.stringify(row.settings) });
+      } catch (error) {
+        throw conflictFor(error, prefix);
+      }
+      const roleIds = await roles.seedProjectRoles(db, row.id);
+      await db('project_members').insert({ id: randomUUID(), project_id: row.id, member_type: 'human', user_id: principal!.id, created_at: now, updated_at: now });
+      await roles.attachTrusted(db, { type: 'user', id: principal!.id }, roleIds[PROJECT_FULL_ACCESS_KEY]!, row.id, principal!.id);
+      await activity.record(db, { projectId: row.id, entityType: 'project', entityId: row.id, actor: principal, type: 'project.created', content: { name, task_id_prefix: prefix } });
+      reply.header('etag', `"${row.version}"`);
+      return projectView(row);
+    },
+  });
+
+  router.route({
+    method: 'GET', url: '/projects/:projectId', summary: 'Get a project (anonymous when public)', tags: ['projects'],
+    access: { kind: 'gated', action: 'projects:read', resource: (p) => `project/${p.projectId}` }, params: ProjectParams,
+    async handler({ db, params, reply }) {
+      const row = await loadProject(db, params.projectId);
+      reply.header('etag', `"${row.version}"`);
+      return projectView(row);
+    },
+  });
+
+  router.route({
+    method: 'PATCH', url: '/projects/:projectId', summary: 'Edit a project (send version or If-Match to make it conditional)', tags: ['projects'],
+    access: { kind: 'gated', action: 'projects:write', resource: (p) => `project/${p.projectId}` },
+    params: ProjectParams, body: UpdateProject,
+    async handler({ db, params, body, principal, request, reply }) {
+      const current = await db('projects').where({ id: params.projectId }).whereNull('deleted_at').forUpdate().first<ProjectRow>(PROJECT_COLUMNS);
+      if (!current) throw ProjectNotFound({});
+      const expected = expectedVersion(request, body.version);
+      if (expected !== null && expected !== current.version) throw ProjectVersionConflict({ current_version: current.version });
+      const changes: Partial<ProjectRow> = {};
+      if (body.name !== undefined && body.name.trim() !== current.name) changes.name = body.name.trim();
+      if (body.description !== undefined && body.description !== current.description) changes.description = body.description;
+      if (body.is_public !== undefined && body.is_public !== current.is_public) changes.is_public = body.is_public;
+      if (body.settings !== undefined) changes.settings = body.settings;
+      if (body.task_id_prefix !== undefined && body.task_id_prefix !== current.task_id_prefix) {
+        if (await prefixTaken(db, body.task_id_prefix, current.id)) throw ProjectPrefixTaken({ task_id_prefix: body.task_id_prefix });
+        changes.task_id_prefix = body.task_id_prefix;
+      }
+      if (Object.keys(changes).length === 0) {
+        reply.header('etag', `"${current.version}"`);
+        return projectView(current);
+      }
+      const next: ProjectRow = { ...current, ...changes, version: current.version + 1, updated_at: clock.now() };
+      try {
+        await db('projects').where({ id: current.id }).update({
+          ...changes, ...(changes.settings ? { settings: JSON.stringify(changes.settings) } : {}), version: next.version, updated_at: next.updated_at,
+        });
+      } catch (error) {
+        throw conflictFor(error, next.task_id_prefix);
+      }
+      const diff = Object.keys(changes).filter((k) => k !== 'settings').map((field) => ({
+        field, old: current[field as keyof ProjectRow], new: next[field as keyof ProjectRow],
+      }));
+      await activity.record(db, { projectId: current.id, entityType: 'project', entityId: current.id, actor: principal, type: 'project.updated', content: { changes: diff, settings_changed: changes.settings !== undefined } });
+      reply.header('etag', `"${next.version}"`);
+      return projectView(next);
+    },
+  });
+
+  router.route({
+    method: 'DELETE', url: '/projects/:projectId', summary: 'Delete a project (soft; its name and prefix become free)', tags: ['projects'], status: 204,
+    access: { kind: 'gated', action: 'projects:delete', resource: (p) => `project/${p.projectId}` }, params: ProjectParams,
+    async handler({ db, params, principal }) {
+      const project = await loadProject(db, params.projectId);
+      await db('projects').where({ id: project.id }).update({ deleted_at: clock.now() });
+      await activity.record(db, { projectId: project.id, entityType: 'project', entityId: project.id, actor: principal, type: 'project.deleted', content: { name: project.name } });
+      return null;
+    },
+  });
+}

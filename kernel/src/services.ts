@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import type { AccessTokens } from './auth/access-tokens.js';
+import type { PasswordHasher } from './auth/passwords.js';
+import type { Sessions } from './auth/sessions.js';
+import type { Clock } from './clock.js';
+import type { KernelConfig } from './config/config.js';
+import type { IamService } from './iam/iam-service.js';
+import type { ActivityLog } from './projects/activity-log.js';
+
+/** What kernel route modules are built from; each receives exactly this, typed. */
+export interface KernelServices {
+  config: KernelConfig;
+  clock: Clock;
+  db: Knex;
+  iam: IamService;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokens;
+  sessions: Sessions;
+  activity: ActivityLog;
+}

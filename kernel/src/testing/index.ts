@@ -1,0 +1,2 @@
+export { startTestKernel, TEST_ADMIN_PASSWORD } from './start-test-kernel.js';
+export type { ApiCall, ApiResponse, StartTestKernelOptions, TestKernel, TestUser } from './start-test-kernel.js';

@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { ManualClock } from '../clock.js';
+import { loadConfig, type KernelConfig } from '../config/config.js';
+import { createKernel, type Kernel } from '../kernel.js';
+import { createTestDatabase } from './test-database.js';
+
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export interface StartTestKernelOptions {
+  /** Start the kernel clock here; advance it with `kernel.clock.advance(ms)`. */
+  now?: Date | string | number;
+  /** Environment variables layered over the test defaults (validated like at boot). */
+  env?: Record<string, string>;
+}
+
+export interface ApiCall {
+  body?: unknown;
+  token?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  cookies?: Record<string, string>;
+  query?: Record<string, string>;
+  remoteAddress?: string;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  /** Parsed JSON body (null for an empty body). */
+  json: T;
+  headers: LightMyRequestResponse['headers'];
+  cookies: Array<{ name: string; value: string; [k: string]: unknown }>;
+  raw: LightMyRequestResponse;
+}
+
+export interface TestUser {
+  id: string;
+  username: string;
+  password: string;
+  token: string;
+}
+
+export interface TestKernel {
+  kernel: Kernel;
+  clock: ManualClock;
+  config: KernelConfig;
+  /** Bearer token of the bootstrap SUPER_ADMIN. */
+  adminToken: string;
+  /** Calls the API in-process (`app.inject`): `/api/v1` is prefixed to paths that lack `/api`. */
+  api<T = any>(method: InjectOptions['method'], url: string, call?: ApiCall): Promise<ApiResponse<T>>;
+  login(username: string, password: string): Promise<string>;
+  /**
+   * A user created by the admin, password already changed, logged in. `platformRoles: []` gives a
+   * principal with no roles at all (D15 negative tests); default is the default role (USER).
+   */
+  createUser(options?: { username?: string; platformRoles?: string[] }): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+let userCounter = 0;
+
+/**
+ * Boots a whole kernel on a fresh database for one test file: PGlite from a dumped template, or a
+ * new PostgreSQL database when `DATABASE_URL` is set (dropped on close). The clock is manual.
+ */
+export async function startTestKernel(options: StartTestKernelOptions = {}): Promise<TestKernel> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'paca-test-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    LOG_LEVEL: 'silent',
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    JWT_SECRET: 'test-jwt-secret-test-jwt-secret-0123456789',
+    ENCRYPTION_KEY: '0'.repeat(64),
+    ...options.env,
+  });
+  // Cheap argon2id in tests only (D11); production keeps the OWASP parameters.
+  config.passwordHashing = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+  // Services mode is decided by DATABASE_URL; tests pick their database themselves.
+  config.databaseUrl = null;
+  const clock = new ManualClock(options.now ?? Date.now());
+  const testDb = await createTestDatabase();
+  const kernel = await createKernel({
+    config, clock, database: testDb.database, logger: false,
+    secrets: { jwtSecret: config.jwtSecret!, encryptionKey: config.encryptionKey! },
+  });
+
+  const api = async <T = any>(method: InjectOptions['method'], url: string, call: ApiCall = {}): Promise<ApiResponse<T>> => {
+    const headers: Record<string, string> = { ...call.headers };
+    if (call.token) headers.authorization = `Bearer ${call.token}`;
+    if (call.apiKey) headers['x-api-key'] = call.apiKey;
+    const payload = call.body === undefined ? undefined : typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
+    if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const response = await kernel.app.inject({
+      method, url: url.startsWith('/api') ? url : `/api/v1${url}`, headers, payload, query: call.query, cookies: call.cookies,
+      ...(call.remoteAddress ? { remoteAddress: call.remoteAddress } : {}),
+    });
+    let json: any = null;
+    if (response.body) {
+      try {
+        json = JSON.parse(response.body);
+      } catch {
+        json = response.body;
+      }
+    }
+    return { status: response.statusCode, json, headers: response.headers, cookies: response.cookies as ApiResponse['cookies'], raw: response };
+  };
+
+  const login = async (username: string, password: string) => {
+    const response = await api('POST', '/auth/login', { body: { username, password } });
+    if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status} ${JSON.stringify(response.json)}`);
+    return response.json.data.access_token as string;
+  };
+
+  const adminToken = await login(config.adminUsername, TEST_ADMIN_PASSWORD);
+
+  const createUser: TestKernel['createUser'] = async (userOptions = {}) => {
+    const username = userOptions.username ?? `user${++userCounter}_${Math.random().toString(36).slice(2, 8)}`;
+    const password = 'first-password-1';
+    const created = await api('POST', '/admin/users', { token: adminToken, body: { username, password, full_name: username } });
+    if (created.status !== 201) throw new Error(`create user failed: ${created.status} ${JSON.stringify(created.json)}`);
+    const id = created.json.data.id as string;
+    const { roles } = kernel.services;
+    const platformRoles = userOptions.platformRoles;
+    if (platformRoles) {
+      const db = kernel.database.knex;
+      await db('role_attachments').where({ principal_type: 'user', principal_id: id }).whereNull('project_id').delete();
+      for (const key of platformRoles) await roles.attachTrusted(db, { type: 'user', id }, await roles.platformRoleId(db, key), null, null);
+    }
+    await kernel.database.knex('users').where({ id }).update({ must_change_password: false });
+    return { id, username, password, token: await login(username, password) };
+  };
+
+  return {
+    kernel, clock, config, adminToken, api, login, createUser,
+    async close() {
+      await kernel.close();
+      await testDb.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

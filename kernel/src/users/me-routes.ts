@@ -1,0 +1,68 @@
+import { Type } from '@sinclair/typebox';
+import { sessionResponse } from '../auth/session-response.js';
+import { UserWrongPassword, ValidationFailed } from '../http/kernel-errors.js';
+import type { Router } from '../http/router.js';
+import { Nullable, StrictObject } from '../http/schemas.js';
+import type { KernelServices } from '../services.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USER_COLUMNS, userView, type UserRow } from './user-view.js';
+
+const ProfilePatch = StrictObject({
+  full_name: Type.Optional(Type.String({ maxLength: 200 })),
+  email: Type.Optional(Nullable(Type.String({ format: 'email', maxLength: 320 }))),
+});
+
+const PasswordChange = StrictObject({
+  current_password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+  new_password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
+});
+
+/** Self-service under `/users/me` (authenticated-only class, D33). */
+export function registerMeRoutes(router: Router, services: KernelServices): void {
+  const { clock, passwords, sessions, iam } = services;
+
+  router.route({
+    method: 'GET', url: '/users/me', summary: 'Your profile', tags: ['users'],
+    access: { kind: 'authenticated' },
+    async handler({ principal, db }) {
+      return userView(await db('users').where({ id: principal!.id }).first<UserRow>(USER_COLUMNS));
+    },
+  });
+
+  router.route({
+    method: 'PATCH', url: '/users/me', summary: 'Edit your profile', tags: ['users'],
+    access: { kind: 'authenticated' }, body: ProfilePatch,
+    async handler({ principal, db, body }) {
+      const changes: Record<string, unknown> = {};
+      if (body.full_name !== undefined) changes.full_name = body.full_name.trim();
+      if (body.email !== undefined) changes.email = body.email;
+      if (Object.keys(changes).length > 0) await db('users').where({ id: principal!.id }).update({ ...changes, updated_at: clock.now() });
+      return userView(await db('users').where({ id: principal!.id }).first<UserRow>(USER_COLUMNS));
+    },
+  });
+
+  router.route({
+    method: 'PATCH', url: '/users/me/password',
+    summary: 'Change your password (ends every other session; returns a fresh token pair)', tags: ['users'],
+    access: { kind: 'authenticated', jwtOnly: true, allowPendingPasswordChange: true }, body: PasswordChange,
+    async handler({ principal, db, body, reply }) {
+      const user = await db('users').where({ id: principal!.id }).first('id', 'username', 'full_name', 'password_hash');
+      if (!(await passwords.verify(user.password_hash, body.current_password))) throw UserWrongPassword({});
+      if (body.current_password === body.new_password) {
+        throw ValidationFailed({ issues: [{ path: 'new_password', message: 'must differ from the current password' }] });
+      }
+      await db('users').where({ id: user.id })
+        .update({ password_hash: await passwords.hash(body.new_password), must_change_password: false, updated_at: clock.now() });
+      await sessions.revokeUser(db, user.id, 'password_changed');
+      const refresh = await sessions.open(db, user.id, false);
+      return sessionResponse(services, reply, { ...user, must_change_password: false }, refresh);
+    },
+  });
+
+  router.route({
+    method: 'GET', url: '/users/me/global-permissions', summary: 'Platform actions you hold', tags: ['users', 'iam'],
+    access: { kind: 'authenticated' },
+    async handler({ policies }) {
+      return { actions: iam.platformActions(policies) };
+    },
+  });
+}

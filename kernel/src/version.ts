@@ -1,0 +1,6 @@
+import { readFileSync } from 'node:fs';
+
+const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** The running kernel's version (plugins' `kernel` semver ranges are checked against it). */
+export const KERNEL_VERSION = packageJson.version;

@@ -1,0 +1,2 @@
+export { PacaError, defineError, isPacaError } from './errors.js';
+export type { ErrorDefinition } from './errors.js';
