@@ -44,6 +44,8 @@ export interface Kernel {
   services: KernelServices & { roles: RoleService };
   /** Every route registered through the kernel router, with its access class (D33). */
   routes: RouteRecord[];
+  /** Every HTTP route Fastify serves (documentation and health included). */
+  httpRoutes: Array<{ method: string; url: string }>;
   bootstrap: BootstrapResult;
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     db, clock, passwords, roles, username: config.adminUsername, password: config.adminPassword, dataDir: config.dataDir,
   });
 
+  const httpRoutes: Array<{ method: string; url: string }> = [];
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000, lazyConnect: false }) : null;
   const app = await createHttpApp({
     logger: options.logger ?? { level: config.logLevel },
@@ -74,6 +77,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     publicUrl: config.publicUrl,
     version: KERNEL_VERSION,
     redis,
+    onRoute: (route) => httpRoutes.push(route),
   });
   const router = new Router(app, {
     db, iam, authenticator: new Authenticator(db, accessTokens, clock),
@@ -91,7 +95,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   await app.ready();
 
   return {
-    app, config, database, clock, services, routes: router.records, bootstrap,
+    app, config, database, clock, services, routes: router.records, httpRoutes, bootstrap,
     async close() {
       await app.close();
       if (redis) redis.disconnect();

@@ -21,6 +21,8 @@ export interface HttpAppOptions {
   version: string;
   /** Shared store for rate limits across replicas; in-memory when absent. */
   redis: Redis | null;
+  /** Sees every route Fastify registers, plugins' included (the D33 route walk uses it). */
+  onRoute?: (route: { method: string; url: string }) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -33,7 +35,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   const app = Fastify({
     logger: options.logger,
     bodyLimit: options.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false, // genReqId validates the client's X-Request-ID itself
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -42,6 +44,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     routerOptions: { ignoreTrailingSlash: true },
     trustProxy: true,
   });
+  if (options.onRoute) {
+    const notify = options.onRoute;
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') notify({ method, url: route.url });
+    });
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSchemaErrorFormatter((errors, dataVar) => validationError(errors as never, dataVar));
 
@@ -106,7 +114,7 @@ function toPacaError(error: FastifyError | PacaError, bodyLimitBytes: number): P
   if (isPacaError(error)) return error;
   const fastifyError = error as FastifyError & { validation?: unknown[]; validationContext?: string };
   if (fastifyError.validation) {
-    return isPacaError(fastifyError.cause) ? fastifyError.cause : validationError(fastifyError.validation as never, fastifyError.validationContext);
+    return validationError(fastifyError.validation as never, fastifyError.validationContext);
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -71,6 +71,7 @@ export interface RouterDeps {
   authRateLimitPerMinute: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNSAFE = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -80,6 +81,7 @@ const UNSAFE = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export class Router {
   readonly records: RouteRecord[] = [];
+  private readonly auth = new WeakMap<FastifyRequest, { principal: Principal | null; policies: PolicySet }>();
 
   constructor(private readonly app: FastifyInstance, private readonly deps: RouterDeps) {}
 
@@ -102,11 +104,14 @@ export class Router {
         ...(spec.body ? { body: spec.body } : {}),
         ...(spec.access.kind === 'public' ? {} : { security: [{ bearer: [] }, { apiKey: [] }, { apiKeyHeader: [] }, { cookie: [] }] }),
       },
+      // Authorise before validating: callers without access learn nothing about the schema (401/403 before 422).
+      preValidation: async (request) => {
+        this.auth.set(request, await this.authorise(spec, request, (request.params ?? {}) as Record<string, string>));
+      },
       handler: async (request, reply) => {
-        const params = (request.params ?? {}) as Record<string, string>;
-        const { principal, policies } = await this.authorise(spec, request, params);
+        const { principal, policies } = this.auth.get(request)!;
         const run = (db: Knex) => spec.handler({
-          params: params as Static<P>,
+          params: (request.params ?? {}) as Static<P>,
           query: (request.query ?? {}) as Static<Q>,
           body: (request.body ?? {}) as Static<B>,
           principal,
@@ -149,6 +154,8 @@ export class Router {
   }
 
   private async isPublicProject(projectId: string): Promise<boolean> {
+    // Params are not validated yet at this stage; a malformed id cannot name a project.
+    if (!UUID.test(projectId)) return false;
     const row = await this.deps.db('projects').where({ id: projectId, is_public: true }).whereNull('deleted_at').first('id');
     return row !== undefined;
   }
