@@ -32,6 +32,8 @@ export interface KernelOptions {
   database: Database;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** Prefix of every Redis key this kernel writes; tests isolate themselves with it. */
+  redisNamespace?: string;
   /** Skip migrations when the database is known to be current (test templates). */
   skipMigrations?: boolean;
 }
@@ -77,6 +79,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     publicUrl: config.publicUrl,
     version: KERNEL_VERSION,
     redis,
+    redisNamespace: options.redisNamespace ?? 'paca:',
     onRoute: (route) => httpRoutes.push(route),
   });
   const router = new Router(app, {

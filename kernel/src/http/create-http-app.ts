@@ -21,6 +21,8 @@ export interface HttpAppOptions {
   version: string;
   /** Shared store for rate limits across replicas; in-memory when absent. */
   redis: Redis | null;
+  /** Prefix of rate-limit keys in Redis. */
+  redisNamespace: string;
   /** Sees every route Fastify registers, plugins' included (the D33 route walk uses it). */
   onRoute?: (route: { method: string; url: string }) => void;
 }
@@ -86,7 +88,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   await app.register(rateLimit, {
     global: false,
-    ...(options.redis ? { redis: options.redis, nameSpace: 'paca:rate-limit:' } : {}),
+    ...(options.redis ? { redis: options.redis, nameSpace: `${options.redisNamespace}rate-limit:` } : {}),
     errorResponseBuilder: (_request, context) => TooManyRequests({ retry_after_seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });
   await app.register(swagger, {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,8 @@ export async function startTestKernel(options: StartTestKernelOptions = {}): Pro
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
     JWT_SECRET: 'test-jwt-secret-test-jwt-secret-0123456789',
     ENCRYPTION_KEY: '0'.repeat(64),
+    // Services CI runs set REDIS_URL: test kernels then use the real Redis too.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...options.env,
   });
   // Cheap argon2id in tests only (D11); production keeps the OWASP parameters.
@@ -84,6 +87,7 @@ export async function startTestKernel(options: StartTestKernelOptions = {}): Pro
   const testDb = await createTestDatabase();
   const kernel = await createKernel({
     config, clock, database: testDb.database, logger: false,
+    redisNamespace: `paca:test:${randomBytes(6).toString('hex')}:`,
     secrets: { jwtSecret: config.jwtSecret!, encryptionKey: config.encryptionKey! },
   });
 

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestKernel, type TestKernel, type TestUser } from '../testing/index.js';
+
+/*
+ * D33: every route the server answers is listed here, literally, in exactly one class. A new route
+ * that is not classified fails the first test; a route whose behaviour does not match its class
+ * fails the others.
+ *   public         — works without credentials
+ *   authenticated  — 401 without credentials; any principal (even one with no roles) gets in
+ *   gated          — 401 without credentials; 403 for a principal with no roles
+ */
+const ROUTE_CLASSES: Record<string, 'public' | 'authenticated' | 'gated'> = {
+  'OPTIONS *': 'public',
+  'GET /api/healthz': 'public',
+  'GET /api/docs': 'public',
+  'GET /api/docs/json': 'public',
+  'GET /api/docs/yaml': 'public',
+  'GET /api/docs/static/index.html': 'public',
+  'GET /api/docs/static/swagger-initializer.js': 'public',
+  'GET /api/docs/static/*': 'public',
+  'POST /api/v1/auth/login': 'public',
+  'POST /api/v1/auth/refresh': 'public',
+  'POST /api/v1/auth/logout': 'public',
+  'GET /api/v1/users/me': 'authenticated',
+  'PATCH /api/v1/users/me': 'authenticated',
+  'PATCH /api/v1/users/me/password': 'authenticated',
+  'GET /api/v1/users/me/global-permissions': 'authenticated',
+  'GET /api/v1/users/me/api-keys': 'authenticated',
+  'POST /api/v1/users/me/api-keys': 'authenticated',
+  'DELETE /api/v1/users/me/api-keys/:keyId': 'authenticated',
+  'GET /api/v1/roles/actions': 'authenticated',
+  'GET /api/v1/projects': 'authenticated',
+  'GET /api/v1/admin/users': 'gated',
+  'POST /api/v1/admin/users': 'gated',
+  'GET /api/v1/admin/users/:userId': 'gated',
+  'PATCH /api/v1/admin/users/:userId': 'gated',
+  'PATCH /api/v1/admin/users/:userId/password': 'gated',
+  'DELETE /api/v1/admin/users/:userId': 'gated',
+  'GET /api/v1/admin/users/:userId/roles': 'gated',
+  'PUT /api/v1/admin/users/:userId/roles': 'gated',
+  'GET /api/v1/admin/roles': 'gated',
+  'POST /api/v1/admin/roles': 'gated',
+  'GET /api/v1/admin/roles/:roleId': 'gated',
+  'PUT /api/v1/admin/roles/:roleId': 'gated',
+  'DELETE /api/v1/admin/roles/:roleId': 'gated',
+  'PUT /api/v1/admin/roles/:roleId/default': 'gated',
+  'POST /api/v1/projects': 'gated',
+  'GET /api/v1/projects/:projectId': 'gated',
+  'PATCH /api/v1/projects/:projectId': 'gated',
+  'DELETE /api/v1/projects/:projectId': 'gated',
+  'GET /api/v1/projects/:projectId/activities': 'gated',
+  'GET /api/v1/projects/:projectId/roles': 'gated',
+  'GET /api/v1/projects/:projectId/roles/actions': 'gated',
+  'POST /api/v1/projects/:projectId/roles': 'gated',
+  'GET /api/v1/projects/:projectId/roles/:roleId': 'gated',
+  'PUT /api/v1/projects/:projectId/roles/:roleId': 'gated',
+  'DELETE /api/v1/projects/:projectId/roles/:roleId': 'gated',
+  'GET /api/v1/projects/:projectId/members': 'gated',
+  'POST /api/v1/projects/:projectId/members': 'gated',
+  'GET /api/v1/projects/:projectId/members/me/permissions': 'gated',
+  'PATCH /api/v1/projects/:projectId/members/:memberId': 'gated',
+  'DELETE /api/v1/projects/:projectId/members/:memberId': 'gated',
+  'GET /api/v1/projects/:projectId/members/:memberId/roles': 'gated',
+  'PUT /api/v1/projects/:projectId/members/:memberId/roles': 'gated',
+};
+
+let t: TestKernel;
+let nobody: TestUser;
+let privateProjectId: string;
+
+beforeAll(async () => {
+  t = await startTestKernel();
+  nobody = await t.createUser({ platformRoles: [] });
+  const project = await t.api('POST', '/projects', { token: t.adminToken, body: { name: 'Private walk target' } });
+  privateProjectId = project.json.data.id;
+});
+afterAll(() => t.close());
+
+const key = (route: { method: string; url: string }) => `${route.method} ${route.url}`;
+
+/** A concrete URL: the private project for :projectId, fresh UUIDs for the other parameters. */
+function concrete(url: string): string {
+  return url.replace(':projectId', privateProjectId).replace(/:[A-Za-z]+/g, () => randomUUID()).replace(/\*$/, 'index.css');
+}
+
+describe('route classes (D33)', () => {
+  it('classifies every route the server answers, and nothing else', () => {
+    const served = t.kernel.httpRoutes.map(key).sort();
+    expect(served).toEqual(Object.keys(ROUTE_CLASSES).sort());
+  });
+
+  it('agrees with the access each kernel route declares', () => {
+    for (const record of t.kernel.routes) expect(record.access, key(record)).toBe(ROUTE_CLASSES[key(record)]);
+  });
+
+  const classified = Object.entries(ROUTE_CLASSES).filter(([k]) => !k.startsWith('OPTIONS'));
+
+  it.each(classified)('%s behaves as %s', async (route, routeClass) => {
+    const [method, url] = route.split(' ') as [string, string];
+    const target = concrete(url);
+    const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+    const anonymous = await t.api(method as 'GET', target, { body });
+    if (routeClass === 'public') {
+      expect(anonymous.json?.error_code, 'public routes never ask for credentials').not.toBe('AUTH_UNAUTHENTICATED');
+      expect(anonymous.status).toBeLessThan(500);
+      return;
+    }
+    expect(anonymous.status, 'no credentials').toBe(401);
+    expect(anonymous.json.error_code).toBe('AUTH_UNAUTHENTICATED');
+    const withoutRoles = await t.api(method as 'GET', target, { body, token: nobody.token });
+    if (routeClass === 'gated') {
+      expect(withoutRoles.status, 'principal with no roles').toBe(403);
+      expect(withoutRoles.json.error_code).toBe('FORBIDDEN');
+    } else {
+      expect([401, 403], 'any principal gets through').not.toContain(withoutRoles.status);
+      if (method === 'GET') expect(withoutRoles.status).toBe(200);
+    }
+  });
+});
