@@ -1,21 +1,38 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import knexFactory from 'knex';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrateKernel } from '../db/migrate.js';
 
+/** Where the test run's global setup left the dumped template (see `global-setup.ts`). */
+export const TEMPLATE_ENV = 'PACA_PGLITE_TEMPLATE';
+
 let pgliteTemplate: Promise<Blob> | null = null;
 
+/** A fresh embedded database with the kernel migrations applied, dumped as a tarball. */
+export async function dumpMigratedPglite(): Promise<Blob> {
+  const database = await openDatabase({});
+  await migrateKernel(database.knex);
+  const dump = await database.pglite!.dumpDataDir('none');
+  await database.close();
+  return dump;
+}
+
 /**
- * A migrated PGlite database dumped once per worker; each test kernel loads a copy (≈1 s instead
- * of creating and migrating a new one).
+ * A migrated PGlite database, dumped once per test run (or once per worker without the global
+ * setup); each test kernel loads a copy, which is much faster than creating and migrating one.
  */
 async function template(): Promise<Blob> {
   pgliteTemplate ??= (async () => {
-    const database = await openDatabase({});
-    await migrateKernel(database.knex);
-    const dump = await database.pglite!.dumpDataDir('none');
-    await database.close();
-    return dump;
+    const file = process.env[TEMPLATE_ENV];
+    if (file) {
+      try {
+        return new Blob([await readFile(file)]);
+      } catch {
+        // fall through: the file is gone, build our own
+      }
+    }
+    return dumpMigratedPglite();
   })();
   return pgliteTemplate;
 }
