@@ -7,7 +7,7 @@ import type { IamService } from '../iam/iam-service.js';
 import { PolicySet } from '../iam/policy-set.js';
 import { checkCookieWrite } from './csrf.js';
 import { successEnvelope } from './envelope.js';
-import { AuthJwtRequired, AuthPasswordChangeRequired, Forbidden, Unauthenticated } from './kernel-errors.js';
+import { AuthJwtRequired, AuthPasswordChangeRequired, Forbidden, ProjectNotFound, Unauthenticated } from './kernel-errors.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -144,19 +144,22 @@ export class Router {
       if (!principal) throw Unauthenticated({});
       return { principal, policies };
     }
-    if (params.projectId && await this.isPublicProject(params.projectId)) {
-      policies = policies.with(this.deps.iam.publicStatements(params.projectId));
-    }
+    const project = params.projectId ? await this.liveProject(params.projectId) : null;
+    if (project?.is_public) policies = policies.with(this.deps.iam.publicStatements(project.id));
     const resource = access.resource(params);
-    if (this.deps.iam.allows(policies, access.action, resource)) return { principal, policies };
-    if (!principal) throw Unauthenticated({});
-    throw Forbidden({ action: access.action, resource });
+    if (!this.deps.iam.allows(policies, access.action, resource)) {
+      if (!principal) throw Unauthenticated({});
+      throw Forbidden({ action: access.action, resource });
+    }
+    // Checked only once access is granted, so the answer reveals nothing to outsiders.
+    if (params.projectId && !project && UUID.test(params.projectId)) throw ProjectNotFound({});
+    return { principal, policies };
   }
 
-  private async isPublicProject(projectId: string): Promise<boolean> {
+  /** The project a `/projects/:projectId/…` route names, unless deleted or malformed. */
+  private async liveProject(projectId: string): Promise<{ id: string; is_public: boolean } | null> {
     // Params are not validated yet at this stage; a malformed id cannot name a project.
-    if (!UUID.test(projectId)) return false;
-    const row = await this.deps.db('projects').where({ id: projectId, is_public: true }).whereNull('deleted_at').first('id');
-    return row !== undefined;
+    if (!UUID.test(projectId)) return null;
+    return (await this.deps.db('projects').where({ id: projectId }).whereNull('deleted_at').first('id', 'is_public')) ?? null;
   }
 }

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { ProjectNotFound } from '../http/kernel-errors.js';
 import { cursorPage } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
 import { CursorQuery, ProjectParams, StrictObject, Uuid } from '../http/schemas.js';
@@ -32,7 +31,6 @@ export function registerActivityRoutes(router: Router): void {
     access: { kind: 'gated', action: 'project.activities:read', resource: (p) => `project/${p.projectId}` },
     params: ProjectParams, querystring: ActivityQuery,
     async handler({ db, params, query }) {
-      if (!(await db('projects').where({ id: params.projectId }).whereNull('deleted_at').first('id'))) throw ProjectNotFound({});
       const base = db('activities as a')
         .leftJoin('users as u', (j) => j.on('u.id', '=', 'a.actor_id').andOnVal('a.actor_type', '=', 'user'))
         .where('a.project_id', params.projectId).whereNull('a.deleted_at')

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Knex } from 'knex';
 import {
-  ProjectMemberAlreadyAdded, ProjectMemberNotFound, ProjectNotFound, UserNotFound,
+  ProjectMemberAlreadyAdded, ProjectMemberNotFound, UserNotFound,
 } from '../http/kernel-errors.js';
 import { cursorPage } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
@@ -63,10 +63,6 @@ async function loadMember(db: Knex, projectId: string, memberId: string): Promis
   return row;
 }
 
-async function assertProject(db: Knex, projectId: string): Promise<void> {
-  if (!(await db('projects').where({ id: projectId }).whereNull('deleted_at').first('id'))) throw ProjectNotFound({});
-}
-
 const MemberParams = StrictObject({ projectId: Uuid, memberId: Uuid });
 const RoleIds = Type.Array(Uuid, { minItems: 1, maxItems: 20 });
 
@@ -80,7 +76,6 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
     method: 'GET', url: '/projects/:projectId/members', summary: 'Project members (anonymous when public)', tags: ['members'],
     access: membersRead, params: ProjectParams, querystring: StrictObject(CursorQuery),
     async handler({ db, params, query }) {
-      await assertProject(db, params.projectId);
       const page = await cursorPage<MemberRow>(memberQuery(db, params.projectId),
         { cursor: query.cursor, pageSize: query.page_size ?? 50, timeColumn: 'm.created_at', idColumn: 'm.id', order: 'asc' });
       const roleMap = await rolesByUser(db, params.projectId, page.items.flatMap((m) => (m.user_id ? [m.user_id] : [])));
@@ -93,7 +88,6 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
     access: membersWrite, params: ProjectParams,
     body: StrictObject({ user_id: Uuid, role_ids: RoleIds, description: Type.Optional(Type.String({ maxLength: 2000 })) }),
     async handler({ db, params, body, principal, policies }) {
-      await assertProject(db, params.projectId);
       const user = await db('users').where({ id: body.user_id }).whereNull('deleted_at').first('id', 'username');
       if (!user) throw UserNotFound({});
       const existing = await db('project_members').where({ project_id: params.projectId, user_id: body.user_id }).orderBy('created_at', 'desc').first('id', 'deleted_at');

@@ -58,7 +58,7 @@ function conflictFor(error: unknown, prefix: string): unknown {
 function expectedVersion(request: FastifyRequest, bodyVersion: number | undefined): number | null {
   if (bodyVersion !== undefined) return bodyVersion;
   const header = request.headers['if-match'];
-  if (typeof header !== 'string') return null;
+  if (typeof header !== 'string' || header.trim() === '*') return null; // `*` matches any version
   const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
   if (!match) throw ValidationFailed({ issues: [{ path: 'headers.if-match', message: 'must be an ETag returned by this API' }] });
   return Number(match[1]);
@@ -143,7 +143,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
       if (body.name !== undefined && body.name.trim() !== current.name) changes.name = body.name.trim();
       if (body.description !== undefined && body.description !== current.description) changes.description = body.description;
       if (body.is_public !== undefined && body.is_public !== current.is_public) changes.is_public = body.is_public;
-      if (body.settings !== undefined) changes.settings = body.settings;
+      if (body.settings !== undefined && JSON.stringify(body.settings) !== JSON.stringify(current.settings)) changes.settings = body.settings;
       if (body.task_id_prefix !== undefined && body.task_id_prefix !== current.task_id_prefix) {
         if (await prefixTaken(db, body.task_id_prefix, current.id)) throw ProjectPrefixTaken({ task_id_prefix: body.task_id_prefix });
         changes.task_id_prefix = body.task_id_prefix;
