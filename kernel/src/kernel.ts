@@ -75,6 +75,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const app = await createHttpApp({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
     publicUrl: config.publicUrl,
     version: KERNEL_VERSION,

@@ -26,6 +26,8 @@ export interface KernelConfig {
   storage: StorageConfig;
   authRateLimitPerMinute: number;
   bodyLimitBytes: number;
+  /** Fastify `trustProxy`: which hops may set X-Forwarded-For (the rate limit keys on the client IP). */
+  trustProxy: boolean | number | string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** argon2id cost; tests lower it, production keeps the OWASP parameters. */
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
@@ -76,6 +78,7 @@ export const ENV_VARIABLES: EnvVariable[] = [
   { name: 'STORAGE_USE_SSL', default: 'true', description: 'Use TLS towards `STORAGE_ENDPOINT`.' },
   { name: 'AUTH_RATE_LIMIT_PER_MINUTE', default: '10', description: 'Login attempts per client IP per minute (refresh gets 3×); 0 disables (D7).' },
   { name: 'HTTP_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes; larger gets 413 `PAYLOAD_TOO_LARGE`.' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'Proxies whose `X-Forwarded-For` is believed: `false`, `true` (any: only behind a proxy that overwrites it), a hop count, or comma-separated addresses/CIDRs (e.g. `127.0.0.1,10.0.0.0/8`). Per-IP limits key on the result.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
 ];
 
@@ -208,12 +211,20 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     corsOrigins,
     storage,
     authRateLimitPerMinute: integer('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
+    trustProxy: trustProxy(text('TRUST_PROXY')),
     bodyLimitBytes: integer('HTTP_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     logLevel: logLevel as KernelConfig['logLevel'],
     passwordHashing: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function trustProxy(raw: string | null): boolean | number | string {
+  if (raw === null || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 function redact(raw: string): string {

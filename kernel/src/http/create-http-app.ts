@@ -16,6 +16,7 @@ import { validationError, validatorCompiler } from './validation.js';
 export interface HttpAppOptions {
   logger: FastifyServerOptions['logger'];
   bodyLimitBytes: number;
+  trustProxy: boolean | number | string;
   corsOrigins: string[];
   publicUrl: string;
   version: string;
@@ -44,7 +45,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     },
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
-    trustProxy: true,
+    // Fastify accepts a hop count at runtime; its type declarations omit it.
+    trustProxy: options.trustProxy as boolean | string,
   });
   if (options.onRoute) {
     const notify = options.onRoute;

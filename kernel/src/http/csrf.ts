@@ -13,13 +13,17 @@ export function checkCookieWrite(request: FastifyRequest, trustedOrigins: string
   }
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  const host = request.headers.host;
-  let originHost: string | null = null;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = null;
-  }
-  if (originHost !== null && (originHost === host || trustedOrigins.includes(origin.replace(/\/+$/, '')))) return;
+  if (trustedOrigins.includes(origin.replace(/\/+$/, '')) || sameHost(origin, request.headers.host)) return;
   throw Forbidden({ reason: 'cross_site_request' }, { message: 'cross-site request refused' });
+}
+
+/** Compares the Origin's host with the Host header, default ports normalised on both sides. */
+function sameHost(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    const parsed = new URL(origin);
+    return new URL(`${parsed.protocol}//${host}`).host === parsed.host;
+  } catch {
+    return false;
+  }
 }

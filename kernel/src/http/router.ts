@@ -106,6 +106,8 @@ export class Router {
       },
       // Authorise before validating: callers without access learn nothing about the schema (401/403 before 422).
       preValidation: async (request) => {
+        // A bodiless POST (a browser's cookie-only refresh or logout) validates as `{}` (D2).
+        if (spec.body && request.body === undefined) request.body = {};
         this.auth.set(request, await this.authorise(spec, request, (request.params ?? {}) as Record<string, string>));
       },
       handler: async (request, reply) => {
