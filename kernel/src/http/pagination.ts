@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ValidationFailed } from './kernel-errors.js';
+import { isUuid } from './schemas.js';
 
 export interface CursorPage<T> {
   items: T[];
@@ -26,7 +27,7 @@ function decodeCursor(cursor: string): CursorPosition {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPosition>;
     if (typeof value.t === 'string' && typeof value.id === 'string' && !Number.isNaN(Date.parse(value.t))
-      && /^[0-9a-f-]{36}$/i.test(value.id)) {
+      && isUuid(value.id)) {
       return { t: value.t, id: value.id };
     }
   } catch {

@@ -7,6 +7,7 @@ import type { IamService } from '../iam/iam-service.js';
 import { PolicySet } from '../iam/policy-set.js';
 import { checkCookieWrite } from './csrf.js';
 import { successEnvelope } from './envelope.js';
+import { isUuid } from './schemas.js';
 import { AuthJwtRequired, AuthPasswordChangeRequired, Forbidden, ProjectNotFound, Unauthenticated } from './kernel-errors.js';
 
 export const API_PREFIX = '/api/v1';
@@ -71,7 +72,6 @@ export interface RouterDeps {
   authRateLimitPerMinute: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNSAFE = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -154,14 +154,14 @@ export class Router {
       throw Forbidden({ action: access.action, resource });
     }
     // Checked only once access is granted, so the answer reveals nothing to outsiders.
-    if (params.projectId && !project && UUID.test(params.projectId)) throw ProjectNotFound({});
+    if (params.projectId && !project && isUuid(params.projectId)) throw ProjectNotFound({});
     return { principal, policies };
   }
 
   /** The project a `/projects/:projectId/…` route names, unless deleted or malformed. */
   private async liveProject(projectId: string): Promise<{ id: string; is_public: boolean } | null> {
     // Params are not validated yet at this stage; a malformed id cannot name a project.
-    if (!UUID.test(projectId)) return null;
+    if (!isUuid(projectId)) return null;
     return (await this.deps.db('projects').where({ id: projectId }).whereNull('deleted_at').first('id', 'is_public')) ?? null;
   }
 }

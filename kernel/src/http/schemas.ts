@@ -6,6 +6,13 @@ export function StrictObject<T extends TProperties>(properties: T, options: { de
 }
 
 export const Uuid = Type.String({ format: 'uuid' });
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** For values not validated by a schema (cursors, filters that take an id or a name). */
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}
 export const Timestamp = Type.String({ format: 'date-time' });
 
 /** PATCH is three-state (reference 2.1): absent = unchanged, null = clear, value = set. */

@@ -75,8 +75,8 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
   router.route({
     method: 'PUT', url: '/admin/roles/:roleId/default', summary: 'Make a platform role the default for new users', tags: ['iam'],
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `role/${p.roleId}` }, params: PlatformRoleParams,
-    async handler({ db, params }) {
-      return roleView(await roles.setDefault(db, params.roleId));
+    async handler({ db, params, policies }) {
+      return roleView(await roles.setDefault(db, params.roleId, policies));
     },
   });
 

@@ -129,8 +129,10 @@ export class RoleService {
     return role;
   }
 
-  async setDefault(db: Knex, roleId: string): Promise<RoleRow> {
+  /** Every new user will hold the default role, so only someone holding all it grants may choose it. */
+  async setDefault(db: Knex, roleId: string, actor: PolicySet): Promise<RoleRow> {
     const role = await this.get(db, { projectId: null }, roleId);
+    this.assertGrantable(actor, role.policy, { projectId: null });
     await db('roles').whereNull('project_id').where({ is_default: true }).update({ is_default: false });
     await db('roles').where({ id: roleId }).update({ is_default: true, updated_at: this.clock.now() });
     return { ...role, is_default: true };

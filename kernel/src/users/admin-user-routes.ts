@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { UserCannotDeleteSelf, UserNotFound, UsernameTaken } from '../http/kernel-errors.js';
 import { pagedList } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
-import { Nullable, PageQuery, StrictObject, Uuid } from '../http/schemas.js';
+import { isUuid, Nullable, PageQuery, StrictObject, Uuid } from '../http/schemas.js';
 import { PLATFORM_FULL_ACCESS_KEY } from '../iam/builtin-roles.js';
 import { roleView, type RoleService } from '../iam/role-service.js';
 import type { KernelServices } from '../services.js';
@@ -69,7 +69,7 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
         base.where((q) => q.whereILike('username', pattern).orWhereILike('full_name', pattern).orWhereILike('email', pattern));
       }
       if (query.role) {
-        const isId = /^[0-9a-f-]{36}$/i.test(query.role);
+        const isId = isUuid(query.role);
         base.whereIn('id', db('role_attachments as a').join('roles as r', 'r.id', 'a.role_id').whereNull('a.project_id')
           .where('a.principal_type', 'user').where(isId ? { 'r.id': query.role } : { 'r.name': query.role }).select('a.principal_id'));
       }
