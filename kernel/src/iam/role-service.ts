@@ -116,7 +116,7 @@ export class RoleService {
     if (current.builtin_key === this.fullAccessKey(scope) && !this.grantsFullAccess(input.policy, scope)) {
       throw RoleLastFullAccess({}, { message: `${current.name} must keep full access` });
     }
-    const changes = { name: input.name.trim(), description: input.description?.trim() ?? current.description, policy: JSON.stringify(input.policy), updated_at: this.clock.now() };
+    const changes = { name: input.name.trim(), description: input.description?.trim() ?? '', policy: JSON.stringify(input.policy), updated_at: this.clock.now() };
     await this.write(() => db('roles').where({ id: roleId }).update(changes));
     return { ...current, ...changes, policy: input.policy };
   }

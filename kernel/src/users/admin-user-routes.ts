@@ -71,7 +71,8 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
       if (query.role) {
         const isId = isUuid(query.role);
         base.whereIn('id', db('role_attachments as a').join('roles as r', 'r.id', 'a.role_id').whereNull('a.project_id')
-          .where('a.principal_type', 'user').where(isId ? { 'r.id': query.role } : { 'r.name': query.role }).select('a.principal_id'));
+          .where('a.principal_type', 'user').where((q) => (isId ? q.where('r.id', query.role!) : q.whereRaw('lower(r.name) = lower(?)', [query.role!])))
+          .select('a.principal_id'));
       }
       const page = await pagedList<UserRow>(base, { page: query.page ?? 1, pageSize: query.page_size ?? 20, orderBy: [{ column: 'username', order: 'asc' }] });
       const roleMap = await platformRoles(db, page.items.map((u) => u.id));
