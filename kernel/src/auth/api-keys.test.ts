@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKernel, TEST_ADMIN_PASSWORD, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
+import { expectError, startTestKernel, TEST_ADMIN_PASSWORD, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
 
 let t: TestKernel;
 let alice: TestUser;
@@ -21,11 +21,6 @@ const db = () => t.kernel.database.knex;
 const session = (user: TestUser) => t.login(user.username, user.password);
 
 const keyCount = async (userId: string) => Number((await db()('api_keys').where({ user_id: userId }).count({ n: '*' }).first())!.n);
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-  expect(response.json).toMatchObject({ success: false, error_code: code, error: expect.any(String), request_id: expect.any(String) });
-}
 
 async function createKey(user: TestUser, body: Record<string, unknown> = {}) {
   const response = await t.api('POST', '/users/me/api-keys', { token: await session(user), body: { name: 'ci', ...body } });

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKernel, TEST_ADMIN_PASSWORD, type ApiResponse, type TestKernel } from '../testing/index.js';
+import { expectError, startTestKernel, TEST_ADMIN_PASSWORD, type ApiResponse, type TestKernel } from '../testing/index.js';
 
 let t: TestKernel;
 beforeAll(async () => {
@@ -51,11 +51,6 @@ const familyCount = async (userId: string) =>
 const liveFamilyCount = async (userId: string) =>
   Number((await db()('refresh_token_families').where({ user_id: userId }).whereNull('revoked_at').count({ n: '*' }).first())!.n);
 const projectCount = async () => Number((await db()('projects').count({ n: '*' }).first())!.n);
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-  expect(response.json).toMatchObject({ success: false, error_code: code, error: expect.any(String), request_id: expect.any(String) });
-}
 
 const cookie = (response: ApiResponse, name: string) => response.cookies.find((c) => c.name === name);
 const setCookieHeader = (response: ApiResponse, name: string): string => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKernel, type ApiCall, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
+import { expectError, startTestKernel, type ApiCall, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
 
 const PUBLIC_URL = 'https://paca.example.com';
 const CORS_ORIGINS = ['https://app.example.org', 'https://tools.example.net'];
@@ -25,11 +25,6 @@ const projectNamed = (name: string) => db()('projects').where({ name }).first('i
 /** A browser request: the cookie is attached automatically, the page chose the rest. */
 const fromBrowser = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, call: ApiCall = {}) =>
   t.api(method, url, { ...call, cookies: { access_token: accessCookie } });
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-  expect(response.json).toMatchObject({ success: false, error_code: code, error: expect.any(String), request_id: expect.any(String) });
-}
 
 async function newKey(): Promise<{ id: string }> {
   const response = await t.api('POST', '/users/me/api-keys', { token: user.token, body: { name: 'csrf' } });

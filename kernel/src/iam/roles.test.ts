@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKernel, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
+import { expectData, expectError, startTestKernel, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
 
 /*
  * Roles and attachments (reference 3.1–3.2, D15, D16): the action catalogue, platform role CRUD
@@ -27,16 +27,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const db = () => t.kernel.database.knex;
-
-function expectData(response: ApiResponse, status = 200) {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-  return response.json.data;
-}
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-  expect(response.json).toMatchObject({ success: false, error_code: code, error: expect.any(String), request_id: expect.any(String) });
-}
 
 type Statement = { effect: 'Allow' | 'Deny'; actions: string[]; resources: string[] };
 const allow = (actions: string[], resources: string[]): Statement => ({ effect: 'Allow', actions, resources });

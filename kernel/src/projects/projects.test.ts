@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKernel, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
+import { expectError, expectStatus, startTestKernel, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
 
 /*
  * Projects (reference 1.3, 2.3 "Single project"; D3, D4, D8, D15, D16): creation and the derived
@@ -13,15 +13,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const db = () => t.kernel.database.knex;
-
-function expectStatus(response: ApiResponse, status: number): void {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-}
-
-function expectError(response: ApiResponse, status: number, code: string): void {
-  expectStatus(response, status);
-  expect(response.json).toMatchObject({ success: false, error_code: code, request_id: expect.any(String) });
-}
 
 async function createProject(token: string, body: Record<string, unknown>) {
   const response = await t.api('POST', '/projects', { token, body });

@@ -1,2 +1,3 @@
 export { startTestKernel, TEST_ADMIN_PASSWORD } from './start-test-kernel.js';
 export type { ApiCall, ApiResponse, StartTestKernelOptions, TestKernel, TestUser } from './start-test-kernel.js';
+export { expectData, expectError, expectStatus } from './assertions.js';

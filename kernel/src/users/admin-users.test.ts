@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKernel, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
+import { expectData, expectError, startTestKernel, type ApiResponse, type TestKernel, type TestUser } from '../testing/index.js';
 
 /*
  * User administration under /admin/users (reference 2.3, D3, D10, D15): creation with the default
@@ -28,17 +28,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const db = () => t.kernel.database.knex;
-
-/** Asserts the status (showing the body when it differs) and returns `data`. */
-function expectData(response: ApiResponse, status = 200) {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-  return response.json.data;
-}
-
-function expectError(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.json)).toBe(status);
-  expect(response.json).toMatchObject({ success: false, error_code: code, error: expect.any(String), request_id: expect.any(String) });
-}
 
 const liveUserCount = async () => Number((await db()('users').whereNull('deleted_at').count({ n: '*' }).first())!.n);
 const liveUser = (username: string) => db()('users').where({ username }).whereNull('deleted_at').first();
