@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
+import { isPacaError } from '@paca/plugin-sdk';
 import { isUniqueViolation } from '../db/errors.js';
 import { ProjectNameTaken, ProjectNotFound, ProjectPrefixTaken, ProjectVersionConflict, ValidationFailed } from '../http/kernel-errors.js';
 import { pagedList } from '../http/pagination.js';
@@ -93,24 +94,33 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
     access: { kind: 'gated', action: 'projects:create', resource: () => 'project' }, body: CreateProject,
     async handler({ db, body, principal, reply }) {
       const name = body.name.trim();
-      let prefix = body.task_id_prefix;
-      if (prefix) {
-        if (await prefixTaken(db, prefix)) throw ProjectPrefixTaken({ task_id_prefix: prefix });
-      } else {
-        const candidates = prefixCandidates(derivePrefix(name));
-        const taken = new Set((await db('projects').whereIn('task_id_prefix', candidates).whereNull('deleted_at').pluck('task_id_prefix')) as string[]);
-        prefix = candidates.find((c) => !taken.has(c)) ?? `P${randomUUID().replace(/-/g, '').slice(0, 9).toUpperCase()}`;
-      }
+      if (body.task_id_prefix && await prefixTaken(db, body.task_id_prefix)) throw ProjectPrefixTaken({ task_id_prefix: body.task_id_prefix });
       const now = clock.now();
       const row: ProjectRow = {
-        id: randomUUID(), name, description: body.description ?? '', task_id_prefix: prefix, settings: body.settings ?? {},
+        id: randomUUID(), name, description: body.description ?? '', task_id_prefix: body.task_id_prefix ?? '', settings: body.settings ?? {},
         is_public: body.is_public ?? false, version: 1, created_by: principal!.id, created_at: now, updated_at: now,
       };
-      try {
-        await db('projects').insert({ ...row, settings: JSON.stringify(row.settings) });
-      } catch (error) {
-        throw conflictFor(error, prefix);
+      const derived = body.task_id_prefix ? null : prefixCandidates(derivePrefix(name));
+      const lost = new Set<string>();
+      for (let attempt = 1; ; attempt++) {
+        if (derived) {
+          const taken = new Set((await db('projects').whereIn('task_id_prefix', derived).whereNull('deleted_at').pluck('task_id_prefix')) as string[]);
+          row.task_id_prefix = derived.find((c) => !taken.has(c) && !lost.has(c)) ?? `P${randomUUID().replace(/-/g, '').slice(0, 9).toUpperCase()}`;
+        }
+        try {
+          // A savepoint, so losing a race for a derived prefix can be retried inside this transaction.
+          await db.transaction((savepoint) => savepoint('projects').insert({ ...row, settings: JSON.stringify(row.settings) }));
+          break;
+        } catch (error) {
+          const conflict = conflictFor(error, row.task_id_prefix);
+          if (derived && isPacaError(conflict, 'PROJECT_PREFIX_TAKEN') && attempt < 5) {
+            lost.add(row.task_id_prefix);
+            continue;
+          }
+          throw conflict;
+        }
       }
+      const prefix = row.task_id_prefix;
       const roleIds = await roles.seedProjectRoles(db, row.id);
       await db('project_members').insert({ id: randomUUID(), project_id: row.id, member_type: 'human', user_id: principal!.id, created_at: now, updated_at: now });
       await roles.attachTrusted(db, { type: 'user', id: principal!.id }, roleIds[PROJECT_FULL_ACCESS_KEY]!, row.id, principal!.id);
