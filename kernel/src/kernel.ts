@@ -12,12 +12,14 @@ import type { KernelConfig } from './config/config.js';
 import type { KernelSecrets } from './config/secrets.js';
 import type { Database } from './db/database.js';
 import { migrateKernel } from './db/migrate.js';
+import { EventSystem, type EventSystemOptions } from './events/event-system.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { Router, type RouteRecord } from './http/router.js';
 import { IamService } from './iam/iam-service.js';
 import { registerRoleRoutes } from './iam/role-routes.js';
 import { RoleService } from './iam/role-service.js';
 import { ActivityLog } from './projects/activity-log.js';
+import { SecretBox } from './secrets/secret-box.js';
 import { registerActivityRoutes } from './projects/activity-routes.js';
 import { registerMemberRoutes } from './projects/member-routes.js';
 import { registerProjectRoutes } from './projects/project-routes.js';
@@ -34,6 +36,8 @@ export interface KernelOptions {
   logger?: FastifyServerOptions['logger'];
   /** Prefix of every Redis key this kernel writes; tests isolate themselves with it. */
   redisNamespace?: string;
+  /** Relay and consumer tuning (tests poll faster, kill hooks). */
+  events?: Partial<Pick<EventSystemOptions, 'relay' | 'sweepIntervalMs' | 'runRelay'>>;
   /** Skip migrations when the database is known to be current (test templates). */
   skipMigrations?: boolean;
 }
@@ -49,6 +53,8 @@ export interface Kernel {
   /** Every HTTP route Fastify serves (documentation and health included). */
   httpRoutes: Array<{ method: string; url: string }>;
   bootstrap: BootstrapResult;
+  /** Outbox, relay and durable consumers (register plugin and kernel consumers here). */
+  events: EventSystem;
   close(): Promise<void>;
 }
 
@@ -64,7 +70,18 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const accessTokens = new AccessTokens(secrets.jwtSecret, config.jwtAccessTtlMs, clock);
   const sessions = new Sessions(clock, { rememberMs: config.jwtRefreshTtlMs, sessionMs: config.jwtRefreshSessionTtlMs });
   const roles = new RoleService(iam, clock);
-  const services = { config, clock, db, iam, passwords, accessTokens, sessions, roles, activity: new ActivityLog(clock) };
+  const logger = options.logger ?? { level: config.logLevel };
+  // The HTTP app's logger is created below; event errors are logged through it once it exists.
+  let appLog: FastifyInstance['log'] | null = null;
+  const eventLog = { error: (object: unknown, message: string) => appLog?.error(object, message) };
+  const events = new EventSystem({
+    db, clock, redisUrl: config.redisUrl, retentionDays: config.eventRetentionDays, log: eventLog,
+    ...(options.redisNamespace ? { redisStream: `${options.redisNamespace}events` } : {}), ...options.events,
+  });
+  const services = {
+    config, clock, db, iam, passwords, accessTokens, sessions, roles, activity: new ActivityLog(clock),
+    events: events.outbox, secretBox: new SecretBox(secrets.encryptionKey),
+  };
 
   const bootstrap = await bootstrapAdmin({
     db, clock, passwords, roles, username: config.adminUsername, password: config.adminPassword, dataDir: config.dataDir,
@@ -73,7 +90,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const httpRoutes: Array<{ method: string; url: string }> = [];
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000, lazyConnect: false }) : null;
   const app = await createHttpApp({
-    logger: options.logger ?? { level: config.logLevel },
+    logger,
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
@@ -83,6 +100,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     redisNamespace: options.redisNamespace ?? 'paca:',
     onRoute: (route) => httpRoutes.push(route),
   });
+  appLog = app.log;
   const router = new Router(app, {
     db, iam, authenticator: new Authenticator(db, accessTokens, clock),
     trustedOrigins: [config.publicUrl, ...config.corsOrigins],
@@ -97,11 +115,13 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   registerMemberRoutes(router, services);
   registerActivityRoutes(router);
   await app.ready();
+  events.start();
 
   return {
-    app, config, database, clock, services, routes: router.records, httpRoutes, bootstrap,
+    app, config, database, clock, services, routes: router.records, httpRoutes, bootstrap, events,
     async close() {
       await app.close();
+      await events.stop();
       if (redis) redis.disconnect();
       await database.close();
     },

@@ -4,8 +4,10 @@ import type { PasswordHasher } from './auth/passwords.js';
 import type { Sessions } from './auth/sessions.js';
 import type { Clock } from './clock.js';
 import type { KernelConfig } from './config/config.js';
+import type { Outbox } from './events/outbox.js';
 import type { IamService } from './iam/iam-service.js';
 import type { ActivityLog } from './projects/activity-log.js';
+import type { SecretBox } from './secrets/secret-box.js';
 
 /** What kernel route modules are built from; each receives exactly this, typed. */
 export interface KernelServices {
@@ -17,4 +19,8 @@ export interface KernelServices {
   accessTokens: AccessTokens;
   sessions: Sessions;
   activity: ActivityLog;
+  /** The transactional outbox: `events.emit(tx, Definition, {projectId, actor, payload})` (D24). */
+  events: Outbox;
+  /** Secrets at rest under ENCRYPTION_KEY (D9). */
+  secretBox: SecretBox;
 }

@@ -26,6 +26,7 @@ export interface KernelConfig {
   storage: StorageConfig;
   authRateLimitPerMinute: number;
   bodyLimitBytes: number;
+  eventRetentionDays: number;
   /** Fastify `trustProxy`: which hops may set X-Forwarded-For (the rate limit keys on the client IP). */
   trustProxy: boolean | number | string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -78,6 +79,7 @@ export const ENV_VARIABLES: EnvVariable[] = [
   { name: 'STORAGE_USE_SSL', default: 'true', description: 'Use TLS towards `STORAGE_ENDPOINT`.' },
   { name: 'AUTH_RATE_LIMIT_PER_MINUTE', default: '10', description: 'Login attempts per client IP per minute (refresh gets 3×); 0 disables (D7).' },
   { name: 'HTTP_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes; larger gets 413 `PAYLOAD_TOO_LARGE`.' },
+  { name: 'EVENT_RETENTION_DAYS', default: '7', description: 'How long published events stay in the outbox (D24); consumers catch up within this window.' },
   { name: 'TRUST_PROXY', default: 'false', description: 'Proxies whose `X-Forwarded-For` is believed: `false`, `true` (any: only behind a proxy that overwrites it), a hop count, or comma-separated addresses/CIDRs (e.g. `127.0.0.1,10.0.0.0/8`). Per-IP limits key on the result.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
 ];
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     corsOrigins,
     storage,
     authRateLimitPerMinute: integer('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
+    eventRetentionDays: integer('EVENT_RETENTION_DAYS', 7, 1, 3650),
     trustProxy: trustProxy(text('TRUST_PROXY')),
     bodyLimitBytes: integer('HTTP_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     logLevel: logLevel as KernelConfig['logLevel'],

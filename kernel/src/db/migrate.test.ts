@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../testing/test-database.js';
-import { migrateKernel } from './migrate.js';
+import { KERNEL_MIGRATION_NAMES, migrateKernel } from './migrate.js';
 
 describe('kernel migrations', () => {
   it('are recorded and run once each; pg_trgm is available', async () => {
@@ -8,7 +8,8 @@ describe('kernel migrations', () => {
     try {
       const knex = database.knex;
       const recorded = await knex('kernel_migrations').pluck('name');
-      expect(recorded).toEqual(['0001-identity-iam-projects']);
+      expect(recorded).toEqual(KERNEL_MIGRATION_NAMES);
+      expect(recorded[0]).toBe('0001-identity-iam-projects');
       expect(await migrateKernel(knex)).toEqual([]);
       expect(await knex('kernel_migrations').pluck('name')).toEqual(recorded);
       const extension = await knex('pg_extension').where({ extname: 'pg_trgm' }).first('extname');

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as identityIamProjects from './migrations/0001-identity-iam-projects.js';
+import * as events from './migrations/0002-events.js';
 
 interface KernelMigration {
   name: string;
@@ -9,7 +10,11 @@ interface KernelMigration {
 /** Kernel migrations in order. Append only: an applied migration is never edited. */
 const KERNEL_MIGRATIONS: KernelMigration[] = [
   { name: '0001-identity-iam-projects', up: identityIamProjects.up },
+  { name: '0002-events', up: events.up },
 ];
+
+/** Names of the kernel migrations, in order. */
+export const KERNEL_MIGRATION_NAMES: readonly string[] = KERNEL_MIGRATIONS.map((m) => m.name);
 
 const source: Knex.MigrationSource<KernelMigration> = {
   getMigrations: async () => KERNEL_MIGRATIONS,
