@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { cursorPage } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
 import { CursorQuery, StrictObject, Uuid } from '../http/schemas.js';
+import { RoleCreated, RoleDefaultChanged, RoleDeleted, RoleUpdated } from '../events/kernel-events.js';
 import type { KernelServices } from '../services.js';
 import { Policy } from './policy.js';
 import { roleView, type RoleRow, type RoleService } from './role-service.js';
@@ -26,7 +27,14 @@ async function listRoles(db: Knex, projectId: string | null, query: { cursor?: s
 
 /** Platform roles under `/admin/roles`, project roles under `/projects/:projectId/roles`, and the action catalogue. */
 export function registerRoleRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
-  const { roles, iam, activity } = services;
+  const { roles, iam, activity, events } = services;
+  const ROLE_EVENTS = { 'role.created': RoleCreated, 'role.updated': RoleUpdated, 'role.deleted': RoleDeleted, 'role.default_changed': RoleDefaultChanged };
+  /** Every role change emits its event; project role changes also land in the project feed. */
+  const changed = async (db: Knex, actor: Principal | null, type: keyof typeof ROLE_EVENTS, role: RoleRow) => {
+    await events.emit(db, ROLE_EVENTS[type], { projectId: role.project_id, actor, payload: { role_id: role.id, project_id: role.project_id, name: role.name } });
+    if (role.project_id) await activity.record(db, { projectId: role.project_id, entityType: 'role', entityId: role.id, actor, type, content: { name: role.name } });
+    return role;
+  };
 
   router.route({
     method: 'GET', url: '/roles/actions', summary: 'The IAM action catalogue', tags: ['iam'],
@@ -46,8 +54,8 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
   router.route({
     method: 'POST', url: '/admin/roles', summary: 'Create a platform role', tags: ['iam'], status: 201,
     access: { kind: 'gated', action: 'roles:write', resource: () => 'role/*' }, body: RoleBody,
-    async handler({ db, body, policies }) {
-      return roleView(await roles.create(db, { projectId: null }, body, policies));
+    async handler({ db, body, policies, principal }) {
+      return roleView(await changed(db, principal, 'role.created', await roles.create(db, { projectId: null }, body, policies)));
     },
   });
   router.route({
@@ -60,30 +68,28 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
   router.route({
     method: 'PUT', url: '/admin/roles/:roleId', summary: 'Replace a platform role', tags: ['iam'],
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `role/${p.roleId}` }, params: PlatformRoleParams, body: RoleBody,
-    async handler({ db, params, body, policies }) {
-      return roleView(await roles.update(db, { projectId: null }, params.roleId, body, policies));
+    async handler({ db, params, body, policies, principal }) {
+      return roleView(await changed(db, principal, 'role.updated', await roles.update(db, { projectId: null }, params.roleId, body, policies)));
     },
   });
   router.route({
     method: 'DELETE', url: '/admin/roles/:roleId', summary: 'Delete a platform role (not built-ins, not the default)', tags: ['iam'], status: 204,
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `role/${p.roleId}` }, params: PlatformRoleParams,
-    async handler({ db, params }) {
-      await roles.delete(db, { projectId: null }, params.roleId);
+    async handler({ db, params, principal }) {
+      await changed(db, principal, 'role.deleted', await roles.delete(db, { projectId: null }, params.roleId));
       return null;
     },
   });
   router.route({
     method: 'PUT', url: '/admin/roles/:roleId/default', summary: 'Make a platform role the default for new users', tags: ['iam'],
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `role/${p.roleId}` }, params: PlatformRoleParams,
-    async handler({ db, params, policies }) {
-      return roleView(await roles.setDefault(db, params.roleId, policies));
+    async handler({ db, params, policies, principal }) {
+      return roleView(await changed(db, principal, 'role.default_changed', await roles.setDefault(db, params.roleId, policies)));
     },
   });
 
   // Project roles
   const ProjectRoleParams = StrictObject({ projectId: Uuid, roleId: Uuid });
-  const record = (db: Knex, actor: Principal | null, projectId: string, type: string, role: RoleRow) =>
-    activity.record(db, { projectId, entityType: 'role', entityId: role.id, actor, type, content: { name: role.name } });
 
   router.route({
     method: 'GET', url: '/projects/:projectId/roles', summary: 'List the project’s roles', tags: ['iam', 'projects'],
@@ -103,9 +109,7 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `project/${p.projectId}` },
     params: StrictObject({ projectId: Uuid }), body: RoleBody,
     async handler({ db, params, body, policies, principal }) {
-      const role = await roles.create(db, { projectId: params.projectId }, body, policies);
-      await record(db, principal, params.projectId, 'role.created', role);
-      return roleView(role);
+      return roleView(await changed(db, principal, 'role.created', await roles.create(db, { projectId: params.projectId }, body, policies)));
     },
   });
   router.route({
@@ -120,17 +124,14 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `project/${p.projectId}/role/${p.roleId}` },
     params: ProjectRoleParams, body: RoleBody,
     async handler({ db, params, body, policies, principal }) {
-      const role = await roles.update(db, { projectId: params.projectId }, params.roleId, body, policies);
-      await record(db, principal, params.projectId, 'role.updated', role);
-      return roleView(role);
+      return roleView(await changed(db, principal, 'role.updated', await roles.update(db, { projectId: params.projectId }, params.roleId, body, policies)));
     },
   });
   router.route({
     method: 'DELETE', url: '/projects/:projectId/roles/:roleId', summary: 'Delete a project role', tags: ['iam', 'projects'], status: 204,
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `project/${p.projectId}/role/${p.roleId}` }, params: ProjectRoleParams,
     async handler({ db, params, principal }) {
-      const role = await roles.delete(db, { projectId: params.projectId }, params.roleId);
-      await record(db, principal, params.projectId, 'role.deleted', role);
+      await changed(db, principal, 'role.deleted', await roles.delete(db, { projectId: params.projectId }, params.roleId));
       return null;
     },
   });

@@ -9,6 +9,7 @@ import type { Router } from '../http/router.js';
 import { CursorQuery, ProjectParams, StrictObject, Uuid } from '../http/schemas.js';
 import { PROJECT_FULL_ACCESS_KEY } from '../iam/builtin-roles.js';
 import { roleView, type RoleService } from '../iam/role-service.js';
+import { ProjectMemberAdded, ProjectMemberRemoved, ProjectMemberRolesChanged, ProjectMemberUpdated } from '../events/kernel-events.js';
 import type { KernelServices } from '../services.js';
 
 interface MemberRow {
@@ -57,6 +58,13 @@ function memberView(row: MemberRow, roles: Array<{ id: string; name: string }>) 
   };
 }
 
+/** The member's identity as events carry it. */
+function memberRef(member: MemberRow) {
+  return member.member_type === 'agent'
+    ? { member_id: member.id, principal_type: 'agent' as const, principal_id: member.agent_id! }
+    : { member_id: member.id, principal_type: 'user' as const, principal_id: member.user_id! };
+}
+
 async function loadMember(db: Knex, projectId: string, memberId: string): Promise<MemberRow> {
   const row = await memberQuery(db, projectId).where('m.id', memberId).first<MemberRow>();
   if (!row) throw ProjectMemberNotFound({});
@@ -68,7 +76,7 @@ const RoleIds = Type.Array(Uuid, { minItems: 1, maxItems: 20 });
 
 /** Human project members and their project roles (agent members arrive with Kernel foundation II). */
 export function registerMemberRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
-  const { clock, iam, roles, activity } = services;
+  const { clock, iam, roles, activity, events } = services;
   const membersRead = { kind: 'gated' as const, action: 'project.members:read', resource: (p: Record<string, string>) => `project/${p.projectId}` };
   const membersWrite = { kind: 'gated' as const, action: 'project.members:write', resource: (p: Record<string, string>) => `project/${p.projectId}` };
 
@@ -104,6 +112,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
       }
       const result = await roles.replaceAttachments(db, { principal: { type: 'user', id: body.user_id }, scope: { projectId: params.projectId }, roleIds: body.role_ids, actor: principal, actorPolicies: policies });
       await activity.record(db, { projectId: params.projectId, entityType: 'member', entityId: memberId, actor: principal, type: 'project.member.added', content: { username: user.username, roles: result.roles.map((r) => r.name) } });
+      await events.emit(db, ProjectMemberAdded, { projectId: params.projectId, actor: principal, payload: { member_id: memberId, principal_type: 'user', principal_id: body.user_id, role_ids: result.roles.map((r) => r.id) } });
       return memberView(await loadMember(db, params.projectId, memberId), result.roles.map((r) => ({ id: r.id, name: r.name })));
     },
   });
@@ -119,9 +128,13 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   router.route({
     method: 'PATCH', url: '/projects/:projectId/members/:memberId', summary: 'Edit a member’s description', tags: ['members'],
     access: membersWrite, params: MemberParams, body: StrictObject({ description: Type.String({ maxLength: 2000 }) }),
-    async handler({ db, params, body }) {
+    async handler({ db, params, body, principal }) {
       const member = await loadMember(db, params.projectId, params.memberId);
       await db('project_members').where({ id: member.id }).update({ description: body.description, updated_at: clock.now() });
+      if (body.description !== member.description) {
+        await events.emit(db, ProjectMemberUpdated, { projectId: params.projectId, actor: principal, payload: {
+          ...memberRef(member), changes: [{ field: 'description', old: member.description, new: body.description }] } });
+      }
       const roleMap = await rolesByUser(db, params.projectId, member.user_id ? [member.user_id] : []);
       return memberView(await loadMember(db, params.projectId, member.id), roleMap.get(member.user_id ?? '') ?? []);
     },
@@ -140,6 +153,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
       }
       await db('project_members').where({ id: member.id }).update({ deleted_at: clock.now() });
       await activity.record(db, { projectId: params.projectId, entityType: 'member', entityId: member.id, actor: principal, type: 'project.member.removed', content: { username: member.username } });
+      await events.emit(db, ProjectMemberRemoved, { projectId: params.projectId, actor: principal, payload: memberRef(member) });
       return null;
     },
   });
@@ -163,6 +177,8 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
       const result = await roles.replaceAttachments(db, { principal: { type: 'user', id: member.user_id }, scope: { projectId: params.projectId }, roleIds: body.role_ids, actor: principal, actorPolicies: policies });
       if (result.added.length + result.removed.length > 0) {
         await activity.record(db, { projectId: params.projectId, entityType: 'member', entityId: member.id, actor: principal, type: 'project.member.roles_changed', content: { username: member.username, added: result.added.map((r) => r.name), removed: result.removed.map((r) => r.name) } });
+        await events.emit(db, ProjectMemberRolesChanged, { projectId: params.projectId, actor: principal, payload: {
+          ...memberRef(member), added: result.added.map((r) => r.id), removed: result.removed.map((r) => r.id) } });
       }
       return { items: result.roles.map(roleView) };
     },

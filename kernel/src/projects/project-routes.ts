@@ -10,6 +10,7 @@ import type { Router } from '../http/router.js';
 import { PageQuery, ProjectParams, StrictObject } from '../http/schemas.js';
 import { PROJECT_FULL_ACCESS_KEY } from '../iam/builtin-roles.js';
 import type { RoleService } from '../iam/role-service.js';
+import { ProjectCreated, ProjectDeleted, ProjectUpdated } from '../events/kernel-events.js';
 import type { KernelServices } from '../services.js';
 import { PROJECT_COLUMNS, projectView, type ProjectRow } from './project-view.js';
 import { derivePrefix, PREFIX_PATTERN, prefixCandidates } from './task-id-prefix.js';
@@ -67,7 +68,7 @@ function expectedVersion(request: FastifyRequest, bodyVersion: number | undefine
 
 /** Projects: kernel-owned tenancy (reference 1.3, D8). */
 export function registerProjectRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
-  const { clock, iam, roles, activity } = services;
+  const { clock, iam, roles, activity, events } = services;
 
   router.route({
     method: 'GET', url: '/projects', summary: 'Projects you can read', tags: ['projects'],
@@ -125,6 +126,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
       await db('project_members').insert({ id: randomUUID(), project_id: row.id, member_type: 'human', user_id: principal!.id, created_at: now, updated_at: now });
       await roles.attachTrusted(db, { type: 'user', id: principal!.id }, roleIds[PROJECT_FULL_ACCESS_KEY]!, row.id, principal!.id);
       await activity.record(db, { projectId: row.id, entityType: 'project', entityId: row.id, actor: principal, type: 'project.created', content: { name, task_id_prefix: prefix } });
+      await events.emit(db, ProjectCreated, { projectId: row.id, actor: principal, payload: { project_id: row.id, name, task_id_prefix: prefix } });
       reply.header('etag', `"${row.version}"`);
       return projectView(row);
     },
@@ -174,6 +176,8 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
         field, old: current[field as keyof ProjectRow], new: next[field as keyof ProjectRow],
       }));
       await activity.record(db, { projectId: current.id, entityType: 'project', entityId: current.id, actor: principal, type: 'project.updated', content: { changes: diff, settings_changed: changes.settings !== undefined } });
+      const eventChanges = changes.settings === undefined ? diff : [...diff, { field: 'settings', old: current.settings, new: changes.settings }];
+      await events.emit(db, ProjectUpdated, { projectId: current.id, actor: principal, payload: { project_id: current.id, version: next.version, changes: eventChanges } });
       reply.header('etag', `"${next.version}"`);
       return projectView(next);
     },
@@ -186,6 +190,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
       const project = await loadProject(db, params.projectId);
       await db('projects').where({ id: project.id }).update({ deleted_at: clock.now() });
       await activity.record(db, { projectId: project.id, entityType: 'project', entityId: project.id, actor: principal, type: 'project.deleted', content: { name: project.name } });
+      await events.emit(db, ProjectDeleted, { projectId: project.id, actor: principal, payload: { project_id: project.id, name: project.name } });
       return null;
     },
   });

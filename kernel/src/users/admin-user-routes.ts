@@ -8,6 +8,7 @@ import type { Router } from '../http/router.js';
 import { isUuid, Nullable, PageQuery, StrictObject, Uuid } from '../http/schemas.js';
 import { PLATFORM_FULL_ACCESS_KEY } from '../iam/builtin-roles.js';
 import { roleView, type RoleService } from '../iam/role-service.js';
+import { UserCreated, UserDeleted, UserPasswordReset, UserRolesChanged, UserUpdated } from '../events/kernel-events.js';
 import type { KernelServices } from '../services.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USER_COLUMNS, USERNAME_PATTERN, userView, type UserRow } from './user-view.js';
 
@@ -57,7 +58,7 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** User administration under `/admin/users` (reference 2.3, D10). */
 export function registerAdminUserRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
-  const { clock, passwords, sessions, roles } = services;
+  const { clock, passwords, sessions, roles, events } = services;
 
   router.route({
     method: 'GET', url: '/admin/users', summary: 'List users (search, role filter, pages)', tags: ['admin'],
@@ -97,6 +98,7 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
       }
       const defaultRole = await roles.defaultRoleId(db);
       if (defaultRole) await roles.attachTrusted(db, { type: 'user', id: row.id }, defaultRole, null, principal!.id);
+      await events.emit(db, UserCreated, { projectId: null, actor: principal, payload: { user_id: row.id, username: row.username } });
       return adminUserView(db, await loadUser(db, row.id));
     },
   });
@@ -112,8 +114,8 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
   router.route({
     method: 'PATCH', url: '/admin/users/:userId', summary: 'Edit a user', tags: ['admin'],
     access: { kind: 'gated', action: 'users:write', resource: (p) => `user/${p.userId}` }, params: UserParams, body: UpdateUser,
-    async handler({ db, params, body }) {
-      await loadUser(db, params.userId);
+    async handler({ db, params, body, principal }) {
+      const before = await loadUser(db, params.userId);
       const changes: Record<string, unknown> = {};
       if (body.username !== undefined) changes.username = body.username;
       if (body.full_name !== undefined) changes.full_name = body.full_name.trim();
@@ -125,6 +127,11 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
           if (isUniqueViolation(error)) throw UsernameTaken({}, { cause: error });
           throw error;
         }
+        const diff = Object.entries(changes).filter(([field, value]) => before[field as keyof UserRow] !== value)
+          .map(([field, value]) => ({ field, old: before[field as keyof UserRow], new: value }));
+        if (diff.length > 0) {
+          await events.emit(db, UserUpdated, { projectId: null, actor: principal, payload: { user_id: before.id, username: String(changes.username ?? before.username), changes: diff } });
+        }
       }
       return adminUserView(db, await loadUser(db, params.userId));
     },
@@ -134,11 +141,12 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
     method: 'PATCH', url: '/admin/users/:userId/password', summary: 'Reset a user’s password (forces a change; ends their sessions)', tags: ['admin'],
     access: { kind: 'gated', action: 'users:write', resource: (p) => `user/${p.userId}` }, params: UserParams,
     body: StrictObject({ new_password: Password }),
-    async handler({ db, params, body }) {
-      await loadUser(db, params.userId);
+    async handler({ db, params, body, principal }) {
+      const user = await loadUser(db, params.userId);
       await db('users').where({ id: params.userId })
         .update({ password_hash: await passwords.hash(body.new_password), must_change_password: true, updated_at: clock.now() });
       await sessions.revokeUser(db, params.userId, 'admin_reset');
+      await events.emit(db, UserPasswordReset, { projectId: null, actor: principal, payload: { user_id: user.id, username: user.username } });
       return adminUserView(db, await loadUser(db, params.userId));
     },
   });
@@ -158,6 +166,7 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
       await db('api_keys').where({ user_id: user.id }).whereNull('revoked_at').update({ revoked_at: now });
       await db('role_attachments').where({ principal_type: 'user', principal_id: user.id }).delete();
       await db('project_members').where({ user_id: user.id }).whereNull('deleted_at').update({ deleted_at: now });
+      await events.emit(db, UserDeleted, { projectId: null, actor: principal, payload: { user_id: user.id, username: user.username } });
       return null;
     },
   });
@@ -176,8 +185,12 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
     access: { kind: 'gated', action: 'users:read', resource: (p) => `user/${p.userId}` }, params: UserParams,
     body: StrictObject({ role_ids: Type.Array(Uuid, { maxItems: 20 }) }),
     async handler({ db, params, body, principal, policies }) {
-      await loadUser(db, params.userId);
+      const user = await loadUser(db, params.userId);
       const result = await roles.replaceAttachments(db, { principal: { type: 'user', id: params.userId }, scope: { projectId: null }, roleIds: body.role_ids, actor: principal, actorPolicies: policies });
+      if (result.added.length + result.removed.length > 0) {
+        await events.emit(db, UserRolesChanged, { projectId: null, actor: principal, payload: {
+          user_id: user.id, username: user.username, added: result.added.map((r) => r.id), removed: result.removed.map((r) => r.id) } });
+      }
       return { items: result.roles.map(roleView) };
     },
   });
