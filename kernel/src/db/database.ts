@@ -63,3 +63,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     },
   };
 }
+
+/** Rows a delete touched: a number on pg, a result object on knex-pglite. */
+export function affectedRows(result: unknown): number {
+  if (typeof result === 'number') return result;
+  const counted = result as { rowCount?: number; affectedRows?: number } | null;
+  return Number(counted?.rowCount ?? counted?.affectedRows ?? 0);
+}

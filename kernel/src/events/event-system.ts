@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
+import { affectedRows } from '../db/database.js';
 import { ConsumerHost, type EventConsumer } from './consumer-host.js';
 import { InProcessTransport, type EventTransport } from './event-transport.js';
 import { Outbox } from './outbox.js';
@@ -63,6 +64,6 @@ export class EventSystem {
   /** Retention (D24): published events older than `EVENT_RETENTION_DAYS` go; counters stay. */
   async prune(): Promise<number> {
     const cutoff = new Date(this.options.clock.now().getTime() - this.options.retentionDays * 86_400_000);
-    return this.options.db('events').whereNotNull('published_at').where('occurred_at', '<', cutoff).delete();
+    return affectedRows(await this.options.db('events').whereNotNull('published_at').where('occurred_at', '<', cutoff).delete());
   }
 }

@@ -6,6 +6,8 @@ import type { StoredEvent } from './stored-event.js';
  */
 export interface EventTransport {
   publish(events: StoredEvent[]): Promise<void>;
+  /** Resolves true once publishing can work; the relay asks before it claims a batch. */
+  ready(): Promise<boolean>;
   subscribe(listener: (event: StoredEvent) => void): () => void;
   close(): Promise<void>;
 }
@@ -20,6 +22,10 @@ export class InProcessTransport implements EventTransport {
     setImmediate(() => {
       for (const event of events) for (const listener of this.listeners) listener(event);
     });
+  }
+
+  async ready(): Promise<boolean> {
+    return true;
   }
 
   subscribe(listener: (event: StoredEvent) => void): () => void {

@@ -16,7 +16,9 @@ export class RedisTransport implements EventTransport {
   private closed = false;
 
   constructor(private readonly url: string, private readonly stream = EVENTS_STREAM, private readonly onError: (error: unknown) => void = () => undefined) {
-    this.writer = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    // Fail fast while disconnected: the relay publishes inside its claiming transaction (on PGlite
+    // the only connection) and must not wait there; it checks `ready()` first and retries later.
+    this.writer = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2_000, connectTimeout: 2_000 });
     this.writer.on('error', () => undefined); // reconnects by itself; publish failures surface to the relay
   }
 
@@ -27,6 +29,20 @@ export class RedisTransport implements EventTransport {
     const results = await pipeline.exec();
     const failed = results?.find(([error]) => error);
     if (failed) throw failed[0];
+  }
+
+  async ready(timeoutMs = 2_000): Promise<boolean> {
+    if (this.writer.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.writer.off('ready', onReady);
+        resolve(value);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.writer.once('ready', onReady);
+    });
   }
 
   subscribe(listener: (event: StoredEvent) => void): () => void {

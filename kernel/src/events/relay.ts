@@ -61,6 +61,7 @@ export class Relay {
     let total = 0;
     try {
       for (;;) {
+        if (!(await this.transport.ready())) throw new Error('event transport is not connected; will retry');
         const published = await this.publishBatch();
         total += published;
         if (published < (this.options.batchSize ?? 200) || this.stopped) return total;

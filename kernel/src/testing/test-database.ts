@@ -39,6 +39,8 @@ async function template(): Promise<Blob> {
 
 export interface TestDatabase {
   database: Database;
+  /** The PostgreSQL URL of this database (null on PGlite). */
+  url: string | null;
   /** Drops what was created for the test (the PostgreSQL database). */
   dispose(): Promise<void>;
 }
@@ -48,7 +50,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const database = await openDatabase({ pgliteTemplate: await template(), acquireTimeoutMs: 5_000 });
-    return { database, dispose: async () => undefined };
+    return { database, url: null, dispose: async () => undefined };
   }
   const name = `paca_t_${randomBytes(6).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
@@ -59,6 +61,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await migrateKernel(database.knex);
   return {
     database,
+    url: testUrl.toString(),
     async dispose() {
       await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.destroy();
