@@ -1,5 +1,9 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
+import { registerAdminAgentRoutes } from './agents/admin-agent-routes.js';
+import { registerAgentApiKeyRoutes } from './agents/agent-api-key-routes.js';
+import { AgentService } from './agents/agent-service.js';
+import { registerProjectAgentRoutes } from './agents/project-agent-routes.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { registerApiKeyRoutes } from './auth/api-key-routes.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
@@ -18,8 +22,13 @@ import { Router, type RouteRecord } from './http/router.js';
 import { IamService } from './iam/iam-service.js';
 import { registerRoleRoutes } from './iam/role-routes.js';
 import { RoleService } from './iam/role-service.js';
+import { kernelNotificationConsumer } from './notifications/notification-consumer.js';
+import { registerNotificationRoutes } from './notifications/notification-routes.js';
+import { NotificationService } from './notifications/notification-service.js';
 import { ActivityLog } from './projects/activity-log.js';
 import { SecretBox } from './secrets/secret-box.js';
+import { createObjectStorage } from './storage/create-object-storage.js';
+import { registerStorageRoutes } from './storage/storage-routes.js';
 import { registerActivityRoutes } from './projects/activity-routes.js';
 import { registerMemberRoutes } from './projects/member-routes.js';
 import { registerProjectRoutes } from './projects/project-routes.js';
@@ -78,9 +87,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     db, clock, redisUrl: config.redisUrl, retentionDays: config.eventRetentionDays, log: eventLog,
     ...(options.redisNamespace ? { redisStream: `${options.redisNamespace}events` } : {}), ...options.events,
   });
+  const storage = await createObjectStorage(config, { secrets, clock });
   const services = {
     config, clock, db, iam, passwords, accessTokens, sessions, roles, activity: new ActivityLog(clock),
-    events: events.outbox, secretBox: new SecretBox(secrets.encryptionKey),
+    events: events.outbox, secretBox: new SecretBox(secrets.encryptionKey), storage, notifications: new NotificationService(clock),
   };
 
   const bootstrap = await bootstrapAdmin({
@@ -88,7 +98,8 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   });
 
   const httpRoutes: Array<{ method: string; url: string }> = [];
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2000, lazyConnect: false }) : null;
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500, connectTimeout: 2000 }) : null;
+  redis?.on('error', (error) => appLog?.warn({ err: error }, 'redis unavailable; login rate limits are off until it returns'));
   const app = await createHttpApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -114,6 +125,14 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   registerProjectRoutes(router, services);
   registerMemberRoutes(router, services);
   registerActivityRoutes(router);
+  const agentServices = { ...services, agents: new AgentService(services) };
+  registerProjectAgentRoutes(router, agentServices);
+  registerAdminAgentRoutes(router, agentServices);
+  registerAgentApiKeyRoutes(router, agentServices);
+  // S3 presigned URLs point at the bucket; only the fs adapter needs kernel routes for them.
+  if (storage.provider === 'fs') registerStorageRoutes(router, storage);
+  registerNotificationRoutes(router, services);
+  events.register(kernelNotificationConsumer(services.notifications));
   await app.ready();
   events.start();
 

@@ -6,8 +6,10 @@ import type { Clock } from './clock.js';
 import type { KernelConfig } from './config/config.js';
 import type { Outbox } from './events/outbox.js';
 import type { IamService } from './iam/iam-service.js';
+import type { NotificationService } from './notifications/notification-service.js';
 import type { ActivityLog } from './projects/activity-log.js';
 import type { SecretBox } from './secrets/secret-box.js';
+import type { ObjectStorage } from './storage/object-storage.js';
 
 /** What kernel route modules are built from; each receives exactly this, typed. */
 export interface KernelServices {
@@ -21,6 +23,10 @@ export interface KernelServices {
   activity: ActivityLog;
   /** The transactional outbox: `events.emit(tx, Definition, {projectId, actor, payload})` (D24). */
   events: Outbox;
+  /** `notifications.notify(tx, …)`: one notification per recipient and event id (D26). */
+  notifications: NotificationService;
   /** Secrets at rest under ENCRYPTION_KEY (D9). */
   secretBox: SecretBox;
+  /** Object storage (D12): the fs or S3 adapter `STORAGE_PROVIDER` names. */
+  storage: ObjectStorage;
 }

@@ -60,6 +60,7 @@ export function registerApiKeyRoutes(router: Router, services: KernelServices): 
     async handler({ principal, db, body }) {
       const now = clock.now();
       const expiresAt = body.expires_at ? new Date(body.expires_at) : null;
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw ValidationFailed({ issues: [{ path: 'expires_at', message: 'is not a valid time' }] });
       if (expiresAt && expiresAt <= now) throw ValidationFailed({ issues: [{ path: 'expires_at', message: 'must be in the future' }] });
       const generated = generateApiKey();
       const row: ApiKeyRow = { id: randomUUID(), name: body.name.trim(), key_prefix: generated.keyPrefix, created_at: now, last_used_at: null, expires_at: expiresAt };

@@ -29,7 +29,7 @@ function credentials(request: FastifyRequest): Credential[] {
     const value = rest.join(' ');
     if (scheme?.toLowerCase() === 'bearer' && value) found.push({ kind: 'bearer', value });
     else if (scheme?.toLowerCase() === 'apikey' && value) found.push({ kind: 'api_key', value });
-    else throw AuthTokenInvalid({}, { message: 'Authorization header must be "Bearer <token>" or "ApiKey <key>"' });
+    // Other schemes (Basic from a proxy in front of us) are not ours to judge: ignore them.
   }
   const headerKey = request.headers['x-api-key'];
   if (typeof headerKey === 'string' && headerKey) found.push({ kind: 'api_key', value: headerKey });
@@ -70,23 +70,39 @@ export class Authenticator {
       .whereNull('f.revoked_at')
       .first('u.id', 'u.username', 'u.must_change_password');
     if (!row) throw AuthTokenInvalid({});
-    return { type: 'user', id: row.id, username: row.username, via, apiKeyId: null, mustChangePassword: row.must_change_password };
+    return { type: 'user', id: row.id, username: row.username, via, apiKeyId: null, mustChangePassword: row.must_change_password, agentProjectId: null };
   }
 
   private async fromApiKey(key: string): Promise<Principal> {
     if (!key.startsWith(API_KEY_PREFIX)) throw AuthTokenInvalid({}, { message: 'API key is not valid' });
+    const hash = sha256(key);
     const row = await this.db('api_keys as k')
       .join('users as u', 'u.id', 'k.user_id')
-      .where('k.key_hash', sha256(key))
+      .where('k.key_hash', hash)
       .whereNull('u.deleted_at')
       .first('k.id as key_id', 'k.revoked_at', 'k.expires_at', 'k.last_used_at', 'u.id', 'u.username', 'u.must_change_password');
-    if (!row) throw AuthTokenInvalid({}, { message: 'API key is not valid' });
+    if (row) {
+      await this.checkKey('api_keys', row);
+      return { type: 'user', id: row.id, username: row.username, via: 'api_key', apiKeyId: row.key_id, mustChangePassword: row.must_change_password, agentProjectId: null };
+    }
+    // Agent keys look the same (`paca_…`) and act as the agent itself, never as a bot user (D14).
+    const agent = await this.db('agent_api_keys as k')
+      .join('agents as a', 'a.id', 'k.agent_id')
+      .where('k.key_hash', hash)
+      .whereNull('a.deleted_at')
+      .first('k.id as key_id', 'k.revoked_at', 'k.expires_at', 'k.last_used_at', 'a.id', 'a.handle', 'a.project_id');
+    if (!agent) throw AuthTokenInvalid({}, { message: 'API key is not valid' });
+    await this.checkKey('agent_api_keys', agent);
+    return { type: 'agent', id: agent.id, username: agent.handle, via: 'api_key', apiKeyId: agent.key_id, mustChangePassword: false, agentProjectId: agent.project_id };
+  }
+
+  /** Revoked and expired keys are refused with their own codes (D5); use is recorded coarsely. */
+  private async checkKey(table: 'api_keys' | 'agent_api_keys', row: { key_id: string; revoked_at: Date | null; expires_at: Date | null; last_used_at: Date | null }): Promise<void> {
     const now = this.clock.now();
     if (row.revoked_at) throw ApiKeyRevoked({});
     if (row.expires_at && new Date(row.expires_at) <= now) throw ApiKeyExpired({});
     if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_GRANULARITY_MS) {
-      await this.db('api_keys').where({ id: row.key_id }).update({ last_used_at: now });
+      await this.db(table).where({ id: row.key_id }).update({ last_used_at: now });
     }
-    return { type: 'user', id: row.id, username: row.username, via: 'api_key', apiKeyId: row.key_id, mustChangePassword: row.must_change_password };
   }
 }

@@ -80,6 +80,11 @@ export class Sessions {
     return true;
   }
 
+  /** Ends one session (logout by access token). */
+  async revokeFamily(db: Knex, familyId: string, reason: string): Promise<void> {
+    await db('refresh_token_families').where({ id: familyId }).whereNull('revoked_at').update({ revoked_at: this.clock.now(), revoked_reason: reason });
+  }
+
   /** Password change, admin reset, deletion: every session of the user ends (D5). */
   async revokeUser(db: Knex, userId: string, reason: string, exceptFamilyId?: string): Promise<void> {
     const query = db('refresh_token_families').where({ user_id: userId }).whereNull('revoked_at');

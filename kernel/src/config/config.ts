@@ -43,6 +43,8 @@ export interface StorageConfig {
   accessKeyId: string | null;
   secretAccessKey: string | null;
   useSsl: boolean;
+  /** Largest object in bytes (D12: 100 MiB unless `STORAGE_MAX_OBJECT_BYTES` says otherwise). */
+  maxObjectBytes: number;
 }
 
 /** One documented environment variable; README's configuration table lists exactly these. */
@@ -69,14 +71,15 @@ export const ENV_VARIABLES: EnvVariable[] = [
   { name: 'PUBLIC_URL', default: 'http://localhost:$PORT', description: 'Public origin of the platform; trusted for cookie-authenticated writes (D6).' },
   { name: 'COOKIE_SECURE', default: 'true when `PUBLIC_URL` is https', description: 'Marks auth cookies `Secure`.' },
   { name: 'CORS_ORIGINS', default: '(empty: same origin only)', description: 'Comma-separated extra origins allowed for CORS and cookie-authenticated writes.' },
-  { name: 'STORAGE_PROVIDER', default: 'fs', description: 'Object storage: `fs` (under `DATA_DIR/objects`) or `s3` (D12; the storage service lands with Kernel foundation II).' },
-  { name: 'STORAGE_ENDPOINT', default: '(unset)', description: 'S3/MinIO endpoint URL (required for `s3`).' },
-  { name: 'STORAGE_PUBLIC_URL', default: '(unset)', description: 'Public base URL that presigned storage URLs are rewritten to.' },
+  { name: 'STORAGE_PROVIDER', default: 'fs', description: 'Object storage: `fs` (under `DATA_DIR/objects`, presigned URLs served by the kernel) or `s3` (any S3-compatible server, D12).' },
+  { name: 'STORAGE_ENDPOINT', default: '(unset)', description: 'S3/MinIO endpoint URL without a path, e.g. `http://minio:9000` (required for `s3`).' },
+  { name: 'STORAGE_PUBLIC_URL', default: '(unset: `STORAGE_ENDPOINT` for s3, `PUBLIC_URL` for fs)', description: 'Public base URL that presigned storage URLs are rewritten to (s3: signed for this host; a proxy must keep the Host header and strip any path prefix).' },
   { name: 'STORAGE_REGION', default: 'us-east-1', description: 'S3 region.' },
-  { name: 'STORAGE_BUCKET', default: 'paca', description: 'Bucket, created if missing.' },
+  { name: 'STORAGE_BUCKET', default: 'paca', description: 'Bucket, created if missing (a valid S3 bucket name).' },
   { name: 'STORAGE_ACCESS_KEY_ID', default: '(unset)', description: 'S3 access key (required for `s3`).' },
   { name: 'STORAGE_SECRET_ACCESS_KEY', default: '(unset)', description: 'S3 secret key (required for `s3`).' },
-  { name: 'STORAGE_USE_SSL', default: 'true', description: 'Use TLS towards `STORAGE_ENDPOINT`.' },
+  { name: 'STORAGE_USE_SSL', default: 'true when `STORAGE_ENDPOINT` is https', description: 'Use TLS towards `STORAGE_ENDPOINT`; must agree with its scheme.' },
+  { name: 'STORAGE_MAX_OBJECT_BYTES', default: '104857600 (100 MiB)', description: 'Largest object; bigger uploads get 413 `PAYLOAD_TOO_LARGE` (fs: while streaming; s3: when the upload is verified).' },
   { name: 'AUTH_RATE_LIMIT_PER_MINUTE', default: '10', description: 'Login attempts per client IP per minute (refresh gets 3×); 0 disables (D7).' },
   { name: 'HTTP_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes; larger gets 413 `PAYLOAD_TOO_LARGE`.' },
   { name: 'EVENT_RETENTION_DAYS', default: '7', description: 'How long published events stay in the outbox (D24); consumers catch up within this window.' },
@@ -174,16 +177,24 @@ export function loadConfig(env: Env = process.env): KernelConfig {
 
   const provider = text('STORAGE_PROVIDER') ?? 'fs';
   if (provider !== 'fs' && provider !== 's3') problems.push(`STORAGE_PROVIDER must be fs or s3 (got "${provider}")`);
+  const storageEndpoint = url('STORAGE_ENDPOINT', ['http:', 'https:']);
   const storage: StorageConfig = {
     provider: provider === 's3' ? 's3' : 'fs',
-    endpoint: url('STORAGE_ENDPOINT', ['http:', 'https:']),
-    publicUrl: url('STORAGE_PUBLIC_URL', ['http:', 'https:']),
+    endpoint: storageEndpoint,
+    publicUrl: url('STORAGE_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
     region: text('STORAGE_REGION') ?? 'us-east-1',
     bucket: text('STORAGE_BUCKET') ?? 'paca',
     accessKeyId: text('STORAGE_ACCESS_KEY_ID'),
     secretAccessKey: text('STORAGE_SECRET_ACCESS_KEY'),
-    useSsl: bool('STORAGE_USE_SSL', true),
+    useSsl: bool('STORAGE_USE_SSL', storageEndpoint ? storageEndpoint.startsWith('https:') : true),
+    maxObjectBytes: integer('STORAGE_MAX_OBJECT_BYTES', 104_857_600, 1, 5 * 1024 ** 3),
   };
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(storage.bucket)) problems.push(`STORAGE_BUCKET must be a valid S3 bucket name: 3-63 of a-z, 0-9, "." and "-" (got "${storage.bucket}")`);
+  if (storageEndpoint) {
+    const endpoint = new URL(storageEndpoint);
+    if (endpoint.pathname !== '/' || endpoint.search) problems.push('STORAGE_ENDPOINT must be an origin without a path, such as http://minio:9000');
+    if (storage.useSsl !== (endpoint.protocol === 'https:')) problems.push(`STORAGE_USE_SSL=${storage.useSsl} contradicts the ${endpoint.protocol}// STORAGE_ENDPOINT`);
+  }
   if (storage.provider === 's3') {
     for (const [name, value] of [['STORAGE_ENDPOINT', storage.endpoint], ['STORAGE_ACCESS_KEY_ID', storage.accessKeyId], ['STORAGE_SECRET_ACCESS_KEY', storage.secretAccessKey]] as const) {
       if (value === null) problems.push(`${name} is required when STORAGE_PROVIDER=s3`);

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import * as identityIamProjects from './migrations/0001-identity-iam-projects.js';
 import * as events from './migrations/0002-events.js';
+import * as agents from './migrations/0003-agents.js';
+import * as notifications from './migrations/0004-notifications.js';
 
 interface KernelMigration {
   name: string;
@@ -11,6 +13,8 @@ interface KernelMigration {
 const KERNEL_MIGRATIONS: KernelMigration[] = [
   { name: '0001-identity-iam-projects', up: identityIamProjects.up },
   { name: '0002-events', up: events.up },
+  { name: '0003-agents', up: agents.up },
+  { name: '0004-notifications', up: notifications.up },
 ];
 
 /** Names of the kernel migrations, in order. */

@@ -42,3 +42,12 @@ export const UserPasswordReset = defineEvent('user.password_reset', Type.Object(
 export const UserDeleted = defineEvent('user.deleted', Type.Object(UserPayload), { clientAction: 'users:read' });
 export const UserRolesChanged = defineEvent('user.roles_changed',
   Type.Object({ ...UserPayload, added: Type.Array(Id), removed: Type.Array(Id) }), { clientAction: 'roles:read' });
+
+// Agent principals (D14): project agents' events belong to their project, global agents' to the workspace.
+const AgentPayload = { agent_id: Id, project_id: Type.Union([Id, Type.Null()]), handle: Type.String() };
+export const AgentCreated = defineEvent('agent.created', Type.Object({ ...AgentPayload, name: Type.String() }), { clientAction: 'agents:read' });
+export const AgentUpdated = defineEvent('agent.updated',
+  Type.Object({ ...AgentPayload, version: Type.Integer(), changes: Changes }), { clientAction: 'agents:read' });
+export const AgentDeleted = defineEvent('agent.deleted', Type.Object(AgentPayload), { clientAction: 'agents:read' });
+export const AgentRolesChanged = defineEvent('agent.roles_changed',
+  Type.Object({ ...AgentPayload, added: Type.Array(Id), removed: Type.Array(Id) }), { clientAction: 'roles:read' });

@@ -1,9 +1,10 @@
 import type { EventDefinition } from '@paca/plugin-sdk';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { Knex } from 'knex';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
 import { InternalError } from '../http/kernel-errors.js';
+import { createAjv } from '../http/validation.js';
 import type { ActivityOrigin } from '../projects/activity-log.js';
 import { storedEvent, WORKSPACE_SCOPE, type EventRow, type StoredEvent } from './stored-event.js';
 
@@ -21,7 +22,7 @@ export interface EmitOptions<P> {
  * counter row is locked until commit, which makes per-scope order equal commit order.
  */
 export class Outbox {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly ajv = createAjv(false);
   private readonly validators = new WeakMap<EventDefinition<unknown>, ValidateFunction>();
   private readonly committedListeners = new Set<() => void>();
 

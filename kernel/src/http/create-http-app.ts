@@ -9,7 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import type { Redis } from 'ioredis';
 import { errorEnvelope } from './envelope.js';
 import {
-  BadRequest, InternalError, NotFound, PayloadTooLarge, TooManyRequests, UnsupportedMediaType,
+  BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, TooManyRequests, UnsupportedMediaType, ValidationFailed,
 } from './kernel-errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 
@@ -90,6 +90,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   await app.register(rateLimit, {
     global: false,
+    // Redis is never on the critical path (D24): if it is unreachable, logins go on unlimited.
+    skipOnError: true,
     ...(options.redis ? { redis: options.redis, nameSpace: `${options.redisNamespace}rate-limit:` } : {}),
     errorResponseBuilder: (_request, context) => TooManyRequests({ retry_after_seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });
@@ -132,5 +134,13 @@ function toPacaError(error: FastifyError | PacaError, bodyLimitBytes: number): P
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) return BadRequest({}, { message: 'request body is not valid JSON' });
   if (fastifyError.statusCode === 413) return PayloadTooLarge({ limit_bytes: bodyLimitBytes });
   if (fastifyError.statusCode === 415) return UnsupportedMediaType({});
+  // Safety nets for input the schemas let through but PostgreSQL refuses: a value it cannot
+  // store (SQLSTATE class 22: NUL bytes, out-of-range numbers, odd dates) is the client's error,
+  // and a uniqueness race lost between check and insert is a conflict, not a crash.
+  const sqlState = (error as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+    return ValidationFailed({ issues: [{ path: '', message: 'a value is not acceptable to the database (NUL character, out of range or malformed)' }] }, { cause: error });
+  }
+  if (sqlState === '23505') return Conflict({}, { cause: error });
   return InternalError({}, { cause: error });
 }

@@ -14,6 +14,7 @@ export const Forbidden = defineError<{ action?: string; resource?: string; reaso
   'you are not allowed to do this');
 export const TooManyRequests = defineError<{ retry_after_seconds: number }>('TOO_MANY_REQUESTS', 429,
   'too many requests, try again later');
+export const Conflict = defineError('CONFLICT', 409, 'the request conflicts with a concurrent change; retry');
 export const InternalError = defineError('INTERNAL_ERROR', 500, 'internal error');
 
 export const AuthInvalidCredentials = defineError('AUTH_INVALID_CREDENTIALS', 401, 'invalid username or password');
@@ -54,3 +55,24 @@ export const RoleNotAttachable = defineError<{ role_id: string }>('ROLE_NOT_ATTA
 export const RoleRequired = defineError('ROLE_REQUIRED', 422, 'at least one role is required');
 export const RoleEscalation = defineError<{ action: string; resource: string }>('FORBIDDEN', 403,
   ({ action, resource }) => `you cannot grant ${action} on ${resource}: you do not hold it`);
+
+export const AgentNotFound = defineError('AGENT_NOT_FOUND', 404, 'agent not found');
+export const AgentHandleTaken = defineError<{ handle: string }>('AGENT_HANDLE_TAKEN', 409,
+  ({ handle }) => `handle ${handle} is already used by a user or an agent`);
+export const AgentVersionConflict = defineError<{ current_version: number }>('AGENT_VERSION_CONFLICT', 409,
+  ({ current_version }) => `agent was changed meanwhile (now version ${current_version}); reload and retry`);
+export const AgentOutsideProject = defineError<{ agent_id: string; agent_project_id: string; project_id: string | null }>(
+  'AGENT_OUTSIDE_PROJECT', 422, 'a project agent can only hold roles and membership in its own project');
+export const PrincipalUserRequired = defineError('PRINCIPAL_USER_REQUIRED', 403, 'only a user account can do this, not an agent');
+
+export const StorageObjectNotFound = defineError<{ key: string }>('STORAGE_OBJECT_NOT_FOUND', 404,
+  ({ key }) => `object ${key} not found`);
+export const StorageKeyInvalid = defineError<{ key: string }>('STORAGE_KEY_INVALID', 422,
+  'object keys are relative paths of [A-Za-z0-9/_.-] without empty, "." or ".." segments');
+export const StorageKeyConflict = defineError<{ key: string }>('STORAGE_KEY_CONFLICT', 409,
+  ({ key }) => `object key ${key} collides with another key used as a folder`);
+export const StorageUrlInvalid = defineError('STORAGE_URL_INVALID', 403, 'storage URL signature is missing or invalid');
+export const StorageUrlExpired = defineError<{ expired_at: string }>('STORAGE_URL_EXPIRED', 403,
+  ({ expired_at }) => `storage URL expired at ${expired_at}`);
+export const StorageUnavailable = defineError<{ provider: string; operation: string }>('STORAGE_UNAVAILABLE', 503,
+  ({ provider, operation }) => `object storage (${provider}) failed during ${operation}`);

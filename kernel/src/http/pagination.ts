@@ -15,7 +15,8 @@ export interface PagePage<T> {
 }
 
 interface CursorPosition {
-  t: string;
+  /** Epoch milliseconds of the time column: unambiguous, unlike date text. */
+  t: number;
   id: string;
 }
 
@@ -26,9 +27,8 @@ function encodeCursor(position: CursorPosition): string {
 function decodeCursor(cursor: string): CursorPosition {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPosition>;
-    if (typeof value.t === 'string' && typeof value.id === 'string' && !Number.isNaN(Date.parse(value.t))
-      && isUuid(value.id)) {
-      return { t: value.t, id: value.id };
+    if (Number.isSafeInteger(value.t) && Math.abs(value.t!) <= 8.64e15 && typeof value.id === 'string' && isUuid(value.id)) {
+      return { t: value.t!, id: value.id };
     }
   } catch {
     // fall through to the coded error
@@ -48,14 +48,14 @@ export async function cursorPage<Row extends { id: string; created_at: Date | st
   if (options.cursor) {
     const position = decodeCursor(options.cursor);
     const op = order === 'asc' ? '>' : '<';
-    query.whereRaw(`(??, ??) ${op} (?::timestamptz, ?::uuid)`, [timeColumn, idColumn, position.t, position.id]);
+    query.whereRaw(`(??, ??) ${op} (?::timestamptz, ?::uuid)`, [timeColumn, idColumn, new Date(position.t).toISOString(), position.id]);
   }
   const rows = (await query.orderBy([{ column: timeColumn, order }, { column: idColumn, order }])
     .limit(options.pageSize + 1)) as Row[];
   const items = rows.slice(0, options.pageSize);
   const last = items[items.length - 1];
   const next_cursor = rows.length > options.pageSize && last
-    ? encodeCursor({ t: new Date(last.created_at).toISOString(), id: last.id })
+    ? encodeCursor({ t: new Date(last.created_at).getTime(), id: last.id })
     : null;
   return { items, next_cursor };
 }

@@ -54,6 +54,13 @@ export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSche
   transactional?: boolean;
   /** Login-style endpoints: requests per IP per minute = AUTH_RATE_LIMIT_PER_MINUTE × this. */
   authRateLimit?: number;
+  /**
+   * The body is not parsed: any content type is accepted on this route only (the rest of the API
+   * stays JSON-only) and the handler streams `request.raw` itself (presigned uploads).
+   */
+  rawBody?: boolean;
+  /** The handler sends the response itself (a file stream); the router does not wrap it in the envelope. */
+  rawReply?: boolean;
   handler(ctx: RouteContext<Static<P>, Static<Q>, Static<B>>): Promise<unknown>;
 }
 
@@ -92,7 +99,7 @@ export class Router {
     const rateLimit = spec.authRateLimit && this.deps.authRateLimitPerMinute > 0
       ? { max: this.deps.authRateLimitPerMinute * spec.authRateLimit, timeWindow: 60_000 }
       : false;
-    this.app.route({
+    const register = (app: FastifyInstance) => app.route({
       method: spec.method,
       url,
       config: { rateLimit },
@@ -108,6 +115,9 @@ export class Router {
       preValidation: async (request) => {
         // A bodiless POST (a browser's cookie-only refresh or logout) validates as `{}` (D2).
         if (spec.body && request.body === undefined) request.body = {};
+        // Ids are compared as text in IAM resources: one spelling, or an upper-case id would slip past a Deny.
+        const params = (request.params ?? {}) as Record<string, string>;
+        for (const [name, value] of Object.entries(params)) if (isUuid(value)) params[name] = value.toLowerCase();
         this.auth.set(request, await this.authorise(spec, request, (request.params ?? {}) as Record<string, string>));
       },
       handler: async (request, reply) => {
@@ -124,9 +134,20 @@ export class Router {
           can: (action, resource) => this.deps.iam.allows(policies, action, resource),
         });
         const data = UNSAFE.has(spec.method) && spec.transactional !== false ? await this.deps.db.transaction(run) : await run(this.deps.db);
+        if (spec.rawReply) return reply;
         if (status === 204) return reply.code(204).send();
         return reply.code(status).send(successEnvelope(data ?? null, request.id));
       },
+    });
+    if (!spec.rawBody) {
+      register(this.app);
+      return;
+    }
+    // Content-type parsers are per encapsulation context: this one exists for this route alone.
+    void this.app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      register(scope);
     });
   }
 
@@ -147,7 +168,9 @@ export class Router {
       return { principal, policies };
     }
     const project = params.projectId ? await this.liveProject(params.projectId) : null;
-    if (project?.is_public) policies = policies.with(this.deps.iam.publicStatements(project.id));
+    // A project agent stays inside its project, public projects included (D14).
+    const confined = principal?.agentProjectId && principal.agentProjectId !== project?.id;
+    if (project?.is_public && !confined) policies = policies.with(this.deps.iam.publicStatements(project.id));
     const resource = access.resource(params);
     if (!this.deps.iam.allows(policies, access.action, resource)) {
       if (!principal) throw Unauthenticated({});

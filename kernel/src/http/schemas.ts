@@ -5,9 +5,11 @@ export function StrictObject<T extends TProperties>(properties: T, options: { de
   return Type.Object(properties, { additionalProperties: false, ...options });
 }
 
-export const Uuid = Type.String({ format: 'uuid' });
+const UUID_SOURCE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const UUID_PATTERN = new RegExp(UUID_SOURCE);
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A plain pattern, not `format: 'uuid'`: ajv-formats also accepts `urn:uuid:…`, which PostgreSQL does not.
+export const Uuid = Type.String({ pattern: UUID_SOURCE, description: 'UUID' });
 
 /** For values not validated by a schema (cursors, filters that take an id or a name). */
 export function isUuid(value: string): boolean {
@@ -21,9 +23,22 @@ export function Nullable<T extends TSchema>(schema: T) {
 }
 
 export const PageQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 };
+
+/** The reference's `sort` (2.4): a column name, `-` for descending. */
+export function SortQuery<const F extends string>(fields: readonly F[]) {
+  return Type.Optional(Type.String({ pattern: `^-?(${fields.join('|')})$`, description: `one of ${fields.join(', ')}; prefix - for descending` }));
+}
+
+/** `sort` text → knex orderBy entries, with `id` as the tiebreaker for a stable order. */
+export function sortOrder(sort: string | undefined, fallback: string): Array<{ column: string; order: 'asc' | 'desc' }> {
+  const text = sort ?? fallback;
+  const column = text.replace(/^-/, '');
+  const order = text.startsWith('-') ? 'desc' : 'asc';
+  return [{ column, order }, { column: 'id', order }];
+}
 
 export const CursorQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 512 })),

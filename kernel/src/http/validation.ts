@@ -6,7 +6,8 @@ import { ValidationFailed } from './kernel-errors.js';
 // ajv-formats is CommonJS; its default export sits one level down under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-function makeAjv(coerce: boolean): Ajv {
+/** The kernel's ajv: formats on, unknown fields kept (so `additionalProperties: false` rejects them). */
+export function createAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({
     allErrors: true,
     strict: false,
@@ -20,8 +21,8 @@ function makeAjv(coerce: boolean): Ajv {
   return ajv;
 }
 
-const bodyAjv = makeAjv(false);
-const textAjv = makeAjv(true);
+const bodyAjv = createAjv(false);
+const textAjv = createAjv(true);
 
 /** Fastify validator compiler: strict for bodies, coercing for query strings, params and headers. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {

@@ -29,8 +29,19 @@ export class IamService {
     return new Set(this.actions.keys());
   }
 
-  /** Every statement attached to the principal, project-scoped ones narrowed to their project. */
-  async policySetFor(db: Knex, principal: Principal): Promise<PolicySet> {
+  /**
+   * Every statement attached to the principal, project-scoped ones narrowed to their project. A
+   * project agent's statements are all narrowed to its own project: whatever is attached
+   * elsewhere, it never acts outside it (D14).
+   */
+  async policySetFor(db: Knex, principal: Pick<Principal, 'type' | 'id'> & { agentProjectId?: string | null }): Promise<PolicySet> {
+    let confinedTo = principal.agentProjectId ?? null;
+    if (principal.type === 'agent' && principal.agentProjectId === undefined) {
+      // Callers holding only a reference: the confinement must not depend on them passing it.
+      const agent = await db('agents').where({ id: principal.id }).whereNull('deleted_at').first('project_id');
+      if (!agent) return PolicySet.empty; // fail closed: an unknown agent holds nothing
+      confinedTo = agent.project_id;
+    }
     const rows = (await db('role_attachments as a')
       .join('roles as r', 'r.id', 'a.role_id')
       .where({ 'a.principal_type': principal.type, 'a.principal_id': principal.id })
@@ -40,7 +51,8 @@ export class IamService {
       const policy = parseStoredPolicy(row.policy);
       if (!policy) continue; // fail closed: an unreadable policy grants nothing
       for (const statement of policyStatements(policy)) {
-        const effective = row.scope_project_id ? scopeToProject(statement, row.scope_project_id) : statement;
+        let effective: EffectiveStatement | null = row.scope_project_id ? scopeToProject(statement, row.scope_project_id) : statement;
+        if (effective && confinedTo) effective = scopeToProject(effective, confinedTo);
         if (effective) statements.push(effective);
       }
     }

@@ -8,8 +8,8 @@ export const POLICY_VERSION = '2026-10-01';
 export const PolicyStatement = StrictObject({
   sid: Type.Optional(Type.String({ maxLength: 128 })),
   effect: Type.Union([Type.Literal('Allow'), Type.Literal('Deny')]),
-  actions: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 200 }),
-  resources: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { minItems: 1, maxItems: 200 }),
+  actions: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 100, uniqueItems: true }),
+  resources: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { minItems: 1, maxItems: 100, uniqueItems: true }),
   // Accepted so reference policies parse; evaluation of conditions comes later (D15), so a
   // policy using them is refused rather than silently evaluated wrong.
   conditions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -18,12 +18,13 @@ export type PolicyStatement = Static<typeof PolicyStatement>;
 
 export const Policy = StrictObject({
   version: Type.Literal(POLICY_VERSION),
-  statements: Type.Array(PolicyStatement, { maxItems: 100 }),
+  statements: Type.Array(PolicyStatement, { maxItems: 50 }),
 });
 export type Policy = Static<typeof Policy>;
 
 const ACTION_PATTERN = /^(\*|[a-z][a-z0-9_.-]*:(\*|[a-z][a-z0-9_.-]*))$/;
 const SEGMENT = /^(\*|[A-Za-z0-9_.-]+)$/;
+const MAX_PAIRS = 1000;
 
 /**
  * Semantic checks the JSON schema cannot express: action names known to the catalogue,
@@ -59,5 +60,8 @@ export function assertPolicyUsable(policy: Policy, knownActions: ReadonlySet<str
       }
     });
   });
+  // Checks and evaluation walk every (action, resource) pair: bound the work one role can cause.
+  const pairs = policy.statements.reduce((sum, st) => sum + st.actions.length * st.resources.length, 0);
+  if (pairs > MAX_PAIRS) issues.push({ path: 'policy.statements', message: `grant at most ${MAX_PAIRS} action × resource pairs in all (this policy has ${pairs})` });
   if (issues.length > 0) throw RolePolicyInvalid({ issues });
 }

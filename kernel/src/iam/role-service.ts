@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import {
   Forbidden, RoleEscalation, RoleIsDefault, RoleIsSystem, RoleLastFullAccess, RoleNameTaken, RoleNotAttachable, RoleNotFound,
 } from '../http/kernel-errors.js';
+import { agentAttachableIn } from '../agents/agent-scope.js';
 import { isUniqueViolation } from '../db/errors.js';
 import {
   PLATFORM_FULL_ACCESS_KEY, PLATFORM_ROLES, PROJECT_FULL_ACCESS_KEY, projectRoleTemplates, type BuiltinRole,
@@ -155,6 +156,7 @@ export class RoleService {
     principal: PrincipalRef; scope: Scope; roleIds: string[]; actor: Principal | null; actorPolicies: PolicySet;
   }): Promise<{ added: RoleRow[]; removed: RoleRow[]; roles: RoleRow[] }> {
     const { principal, scope, actorPolicies } = params;
+    if (principal.type === 'agent') await agentAttachableIn(db, principal.id, scope.projectId);
     const wanted = [...new Set(params.roleIds)];
     const roles: RoleRow[] = [];
     for (const roleId of wanted) {
@@ -172,7 +174,12 @@ export class RoleService {
     }
     for (const role of added) this.assertGrantable(actorPolicies, role.policy, scope);
     const fullAccess = this.fullAccessKey(scope);
-    if (removed.some((r) => r.builtin_key === fullAccess)) await this.assertAnotherFullAccessHolder(db, scope, principal);
+    // Losing full access, or keeping the role but adding a Deny that fences it, needs another holder.
+    const keepsFullAccess = roles.some((r) => r.builtin_key === fullAccess);
+    const addsDeny = added.some((r) => r.policy.statements.some((st) => st.effect === 'Deny'));
+    if (removed.some((r) => r.builtin_key === fullAccess) || (keepsFullAccess && addsDeny)) {
+      await this.assertAnotherFullAccessHolder(db, scope, principal);
+    }
     if (removed.length > 0) {
       const query = db('role_attachments').where({ principal_type: principal.type, principal_id: principal.id })
         .whereIn('role_id', removed.map((r) => r.id));
@@ -204,9 +211,17 @@ export class RoleService {
       .where('r.builtin_key', this.fullAccessKey(scope))
       .whereNot((q) => q.where({ 'a.principal_type': principal.type, 'a.principal_id': principal.id }))
       .leftJoin('users as u', (j) => j.on('u.id', '=', 'a.principal_id').andOnVal('a.principal_type', '=', 'user'))
-      .whereNull('u.deleted_at');
+      .whereNull('u.deleted_at')
+      .leftJoin('agents as ag', (j) => j.on('ag.id', '=', 'a.principal_id').andOnVal('a.principal_type', '=', 'agent'))
+      .whereNull('ag.deleted_at');
     if (scope.projectId) query.where({ 'r.project_id': scope.projectId, 'a.project_id': scope.projectId });
     else query.whereNull('r.project_id').whereNull('a.project_id');
+    // A holder fenced by any Deny (here or platform-wide) does not count as full access.
+    query.whereNotExists((q) => q.select(db.raw('1')).from('role_attachments as d').join('roles as dr', 'dr.id', 'd.role_id')
+      .whereRaw('d.principal_type = a.principal_type AND d.principal_id = a.principal_id')
+      .where((w) => w.whereNull('d.project_id').orWhereRaw('d.project_id IS NOT DISTINCT FROM a.project_id'))
+      // `\\?` keeps knex from reading the jsonpath filter as a binding placeholder.
+      .whereRaw(`jsonb_path_exists(dr.policy, '$.statements[*] \\? (@.effect == "Deny")')`));
     const other = await query.first('a.id');
     if (!other) throw RoleLastFullAccess({});
   }
@@ -214,6 +229,11 @@ export class RoleService {
   /** Escalation guard: every Allow in `policy` must be held by the actor, with no Deny touching it. */
   assertGrantable(actor: PolicySet, policy: Policy, scope: Scope): void {
     assertPolicyUsable(policy, this.iam.knownActions(), scope.projectId);
+    this.assertHeld(actor, policy);
+  }
+
+  /** Refuses (403) unless the actor holds every Allow in `policy` with no Deny touching it. */
+  assertHeld(actor: PolicySet, policy: Policy): void {
     for (const statement of policy.statements) {
       if (statement.effect !== 'Allow') continue;
       for (const action of statement.actions) {

@@ -31,7 +31,7 @@ export class ActivityLog {
       entity_id: input.entityId,
       actor_type: input.actor?.type ?? null,
       actor_id: input.actor?.id ?? null,
-      origin: input.origin ?? (input.actor ? 'user' : 'system'),
+      origin: input.origin ?? (input.actor ? (input.actor.type === 'agent' ? 'agent' : 'user') : 'system'),
       activity_type: input.type,
       content: JSON.stringify(input.content),
       created_at: this.clock.now(),

@@ -33,8 +33,10 @@ export function registerActivityRoutes(router: Router): void {
     async handler({ db, params, query }) {
       const base = db('activities as a')
         .leftJoin('users as u', (j) => j.on('u.id', '=', 'a.actor_id').andOnVal('a.actor_type', '=', 'user'))
+        .leftJoin('agents as ag', (j) => j.on('ag.id', '=', 'a.actor_id').andOnVal('a.actor_type', '=', 'agent'))
         .where('a.project_id', params.projectId).whereNull('a.deleted_at')
-        .select('a.*', 'u.username', 'u.full_name');
+        // An agent actor shows its handle and name in the same fields (handles and usernames share a namespace, D14).
+        .select('a.*', db.raw('coalesce(u.username, ag.handle) as username'), db.raw('coalesce(u.full_name, ag.name) as full_name'));
       if (query.entity_type) base.where('a.entity_type', query.entity_type);
       if (query.entity_id) base.where('a.entity_id', query.entity_id);
       const page = await cursorPage<ActivityRow>(base, { cursor: query.cursor, pageSize: query.page_size ?? 50, timeColumn: 'a.created_at', idColumn: 'a.id', order: 'desc' });

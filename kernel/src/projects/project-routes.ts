@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import { isPacaError } from '@paca/plugin-sdk';
 import { isUniqueViolation } from '../db/errors.js';
+import { expectedVersion } from '../http/expected-version.js';
 import { ProjectNameTaken, ProjectNotFound, ProjectPrefixTaken, ProjectVersionConflict, ValidationFailed } from '../http/kernel-errors.js';
 import { pagedList } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
-import { PageQuery, ProjectParams, StrictObject } from '../http/schemas.js';
+import { Nullable, PageQuery, ProjectParams, SortQuery, sortOrder, StrictObject } from '../http/schemas.js';
 import { PROJECT_FULL_ACCESS_KEY } from '../iam/builtin-roles.js';
 import type { RoleService } from '../iam/role-service.js';
 import { ProjectCreated, ProjectDeleted, ProjectUpdated } from '../events/kernel-events.js';
@@ -28,14 +28,35 @@ const CreateProject = StrictObject({
 
 const UpdateProject = StrictObject({
   name: Type.Optional(Name),
-  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  // PATCH is three-state (reference 2.1): null clears.
+  description: Type.Optional(Nullable(Type.String({ maxLength: 10_000 }))),
   task_id_prefix: Type.Optional(Type.String({ pattern: PREFIX_PATTERN })),
   is_public: Type.Optional(Type.Boolean()),
-  settings: Type.Optional(Settings),
+  settings: Type.Optional(Nullable(Settings)),
   version: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 
-const ListProjects = StrictObject({ ...PageQuery, search: Type.Optional(Type.String({ maxLength: 200 })) });
+const ListProjects = StrictObject({
+  ...PageQuery,
+  search: Type.Optional(Type.String({ maxLength: 200 })),
+  sort: SortQuery(['name', 'created_at', 'updated_at', 'task_id_prefix']),
+});
+
+const SETTINGS_MAX_BYTES = 64 * 1024;
+const SETTINGS_MAX_DEPTH = 16;
+
+/** Settings are free-form JSON, but bounded: deep or huge documents are refused, not choked on. */
+function assertSettingsBounded(settings: Record<string, unknown> | null | undefined): void {
+  if (settings == null) return;
+  const depth = (value: unknown, level: number): number => {
+    if (level > SETTINGS_MAX_DEPTH || value === null || typeof value !== 'object') return level;
+    let deepest = level;
+    for (const child of Object.values(value)) deepest = Math.max(deepest, depth(child, level + 1));
+    return deepest;
+  };
+  if (depth(settings, 0) > SETTINGS_MAX_DEPTH) throw ValidationFailed({ issues: [{ path: 'settings', message: `nests deeper than ${SETTINGS_MAX_DEPTH} levels` }] });
+  if (Buffer.byteLength(JSON.stringify(settings)) > SETTINGS_MAX_BYTES) throw ValidationFailed({ issues: [{ path: 'settings', message: `is larger than ${SETTINGS_MAX_BYTES} bytes` }] });
+}
 
 async function loadProject(db: Knex, projectId: string): Promise<ProjectRow> {
   const row = await db('projects').where({ id: projectId }).whereNull('deleted_at').first<ProjectRow>(PROJECT_COLUMNS);
@@ -56,16 +77,6 @@ function conflictFor(error: unknown, prefix: string): unknown {
   return error;
 }
 
-/** D4: a write is conditional only when the client sends `version` or `If-Match`. */
-function expectedVersion(request: FastifyRequest, bodyVersion: number | undefined): number | null {
-  if (bodyVersion !== undefined) return bodyVersion;
-  const header = request.headers['if-match'];
-  if (typeof header !== 'string' || header.trim() === '*') return null; // `*` matches any version
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  if (!match) throw ValidationFailed({ issues: [{ path: 'headers.if-match', message: 'must be an ETag returned by this API' }] });
-  return Number(match[1]);
-}
-
 /** Projects: kernel-owned tenancy (reference 1.3, D8). */
 export function registerProjectRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
   const { clock, iam, roles, activity, events } = services;
@@ -84,7 +95,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
       if (query.search) base.whereRaw('name ILIKE ?', [`%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
       const page = await pagedList<ProjectRow>(base, {
         page: query.page ?? 1, pageSize: query.page_size ?? 20,
-        orderBy: [{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }],
+        orderBy: sortOrder(query.sort, 'created_at'),
       });
       return { ...page, items: page.items.map(projectView) };
     },
@@ -94,12 +105,13 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
     method: 'POST', url: '/projects', summary: 'Create a project; you become its Admin', tags: ['projects'], status: 201,
     access: { kind: 'gated', action: 'projects:create', resource: () => 'project' }, body: CreateProject,
     async handler({ db, body, principal, reply }) {
+      assertSettingsBounded(body.settings);
       const name = body.name.trim();
       if (body.task_id_prefix && await prefixTaken(db, body.task_id_prefix)) throw ProjectPrefixTaken({ task_id_prefix: body.task_id_prefix });
       const now = clock.now();
       const row: ProjectRow = {
         id: randomUUID(), name, description: body.description ?? '', task_id_prefix: body.task_id_prefix ?? '', settings: body.settings ?? {},
-        is_public: body.is_public ?? false, version: 1, created_by: principal!.id, created_at: now, updated_at: now,
+        is_public: body.is_public ?? false, version: 1, created_by: principal!.type === 'user' ? principal!.id : null, created_at: now, updated_at: now,
       };
       const derived = body.task_id_prefix ? null : prefixCandidates(derivePrefix(name));
       const lost = new Set<string>();
@@ -123,8 +135,10 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
       }
       const prefix = row.task_id_prefix;
       const roleIds = await roles.seedProjectRoles(db, row.id);
-      await db('project_members').insert({ id: randomUUID(), project_id: row.id, member_type: 'human', user_id: principal!.id, created_at: now, updated_at: now });
-      await roles.attachTrusted(db, { type: 'user', id: principal!.id }, roleIds[PROJECT_FULL_ACCESS_KEY]!, row.id, principal!.id);
+      // A global agent allowed to create projects becomes their Admin member like a user would.
+      const creator = principal!.type === 'agent' ? { member_type: 'agent', agent_id: principal!.id } : { member_type: 'human', user_id: principal!.id };
+      await db('project_members').insert({ id: randomUUID(), project_id: row.id, ...creator, created_at: now, updated_at: now });
+      await roles.attachTrusted(db, { type: principal!.type, id: principal!.id }, roleIds[PROJECT_FULL_ACCESS_KEY]!, row.id, principal!.id);
       await activity.record(db, { projectId: row.id, entityType: 'project', entityId: row.id, actor: principal, type: 'project.created', content: { name, task_id_prefix: prefix } });
       await events.emit(db, ProjectCreated, { projectId: row.id, actor: principal, payload: { project_id: row.id, name, task_id_prefix: prefix } });
       reply.header('etag', `"${row.version}"`);
@@ -149,13 +163,16 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
     async handler({ db, params, body, principal, request, reply }) {
       const current = await db('projects').where({ id: params.projectId }).whereNull('deleted_at').forUpdate().first<ProjectRow>(PROJECT_COLUMNS);
       if (!current) throw ProjectNotFound({});
+      assertSettingsBounded(body.settings);
       const expected = expectedVersion(request, body.version);
       if (expected !== null && expected !== current.version) throw ProjectVersionConflict({ current_version: current.version });
       const changes: Partial<ProjectRow> = {};
       if (body.name !== undefined && body.name.trim() !== current.name) changes.name = body.name.trim();
-      if (body.description !== undefined && body.description !== current.description) changes.description = body.description;
+      const description = body.description === null ? '' : body.description;
+      if (description !== undefined && description !== current.description) changes.description = description;
       if (body.is_public !== undefined && body.is_public !== current.is_public) changes.is_public = body.is_public;
-      if (body.settings !== undefined && JSON.stringify(body.settings) !== JSON.stringify(current.settings)) changes.settings = body.settings;
+      const settings = body.settings === null ? {} : body.settings;
+      if (settings !== undefined && JSON.stringify(settings) !== JSON.stringify(current.settings)) changes.settings = settings;
       if (body.task_id_prefix !== undefined && body.task_id_prefix !== current.task_id_prefix) {
         if (await prefixTaken(db, body.task_id_prefix, current.id)) throw ProjectPrefixTaken({ task_id_prefix: body.task_id_prefix });
         changes.task_id_prefix = body.task_id_prefix;

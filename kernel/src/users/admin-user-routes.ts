@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Knex } from 'knex';
+import { claimHandle } from '../agents/handles.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { UserCannotDeleteSelf, UserNotFound, UsernameTaken } from '../http/kernel-errors.js';
-import { pagedList } from '../http/pagination.js';
+import type { PolicySet } from '../iam/policy-set.js';
+import { cursorPage, pagedList } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
-import { isUuid, Nullable, PageQuery, StrictObject, Uuid } from '../http/schemas.js';
+import { CursorQuery, isUuid, Nullable, PageQuery, SortQuery, sortOrder, StrictObject, Uuid } from '../http/schemas.js';
 import { PLATFORM_FULL_ACCESS_KEY } from '../iam/builtin-roles.js';
 import { roleView, type RoleService } from '../iam/role-service.js';
 import { UserCreated, UserDeleted, UserPasswordReset, UserRolesChanged, UserUpdated } from '../events/kernel-events.js';
@@ -23,15 +25,32 @@ const CreateUser = StrictObject({
 });
 const UpdateUser = StrictObject({
   username: Type.Optional(Type.String({ pattern: USERNAME_PATTERN })),
-  full_name: Type.Optional(Type.String({ maxLength: 200 })),
+  full_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   email: Type.Optional(Email),
 });
 const UserParams = StrictObject({ userId: Uuid });
-const ListUsers = StrictObject({
-  ...PageQuery,
+const UserFilters = {
   search: Type.Optional(Type.String({ maxLength: 200 })),
   role: Type.Optional(Type.String({ maxLength: 64, description: 'platform role id or name' })),
-});
+};
+const ListUsers = StrictObject({ ...PageQuery, ...UserFilters, sort: SortQuery(['username', 'full_name', 'created_at']) });
+const ListUsersByCursor = StrictObject({ ...CursorQuery, ...UserFilters });
+
+/** Live users matching the list filters, shared by the page and the cursor forms. */
+function filteredUsers(db: Knex, filters: { search?: string; role?: string }): Knex.QueryBuilder {
+  const base = db('users').whereNull('deleted_at').where({ is_service: false }).select(USER_COLUMNS);
+  if (filters.search) {
+    const pattern = `%${escapeLike(filters.search)}%`;
+    base.where((q) => q.whereILike('username', pattern).orWhereILike('full_name', pattern).orWhereILike('email', pattern));
+  }
+  if (filters.role) {
+    const role = filters.role;
+    base.whereIn('id', db('role_attachments as a').join('roles as r', 'r.id', 'a.role_id').whereNull('a.project_id')
+      .where('a.principal_type', 'user').where((q) => (isUuid(role) ? q.where('r.id', role) : q.whereRaw('lower(r.name) = lower(?)', [role])))
+      .select('a.principal_id'));
+  }
+  return base;
+}
 
 async function loadUser(db: Knex, userId: string): Promise<UserRow> {
   const row = await db('users').where({ id: userId, is_service: false }).whereNull('deleted_at').first<UserRow>(USER_COLUMNS);
@@ -60,34 +79,46 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 export function registerAdminUserRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
   const { clock, passwords, sessions, roles, events } = services;
 
+  /**
+   * Editing, resetting or deleting a user is acting as them: only someone who holds every
+   * platform grant they hold may do it (so ADMIN cannot take over a SUPER_ADMIN, D15).
+   */
+  const assertOutranks = async (db: Knex, actor: PolicySet, userId: string) => {
+    for (const role of await roles.attached(db, { type: 'user', id: userId }, { projectId: null })) roles.assertHeld(actor, role.policy);
+  };
+
   router.route({
     method: 'GET', url: '/admin/users', summary: 'List users (search, role filter, pages)', tags: ['admin'],
     access: { kind: 'gated', action: 'users:read', resource: () => 'user/*' }, querystring: ListUsers,
     async handler({ db, query }) {
-      const base = db('users').whereNull('deleted_at').where({ is_service: false }).select(USER_COLUMNS);
-      if (query.search) {
-        const pattern = `%${escapeLike(query.search)}%`;
-        base.where((q) => q.whereILike('username', pattern).orWhereILike('full_name', pattern).orWhereILike('email', pattern));
-      }
-      if (query.role) {
-        const isId = isUuid(query.role);
-        base.whereIn('id', db('role_attachments as a').join('roles as r', 'r.id', 'a.role_id').whereNull('a.project_id')
-          .where('a.principal_type', 'user').where((q) => (isId ? q.where('r.id', query.role!) : q.whereRaw('lower(r.name) = lower(?)', [query.role!])))
-          .select('a.principal_id'));
-      }
-      const page = await pagedList<UserRow>(base, { page: query.page ?? 1, pageSize: query.page_size ?? 20, orderBy: [{ column: 'username', order: 'asc' }] });
+      const page = await pagedList<UserRow>(filteredUsers(db, query), { page: query.page ?? 1, pageSize: query.page_size ?? 20, orderBy: sortOrder(query.sort, 'username') });
       const roleMap = await platformRoles(db, page.items.map((u) => u.id));
       return { ...page, items: page.items.map((u) => ({ ...userView(u), roles: roleMap.get(u.id) ?? [] })) };
     },
   });
 
   router.route({
+    method: 'GET', url: '/admin/users/cursor', summary: 'List users by cursor (oldest first), for long lists', tags: ['admin'],
+    access: { kind: 'gated', action: 'users:read', resource: () => 'user/*' }, querystring: ListUsersByCursor,
+    async handler({ db, query }) {
+      const page = await cursorPage<UserRow>(filteredUsers(db, query), { cursor: query.cursor, pageSize: query.page_size ?? 50, timeColumn: 'created_at', idColumn: 'id', order: 'asc' });
+      const roleMap = await platformRoles(db, page.items.map((u) => u.id));
+      return { items: page.items.map((u) => ({ ...userView(u), roles: roleMap.get(u.id) ?? [] })), next_cursor: page.next_cursor };
+    },
+  });
+
+  router.route({
     method: 'POST', url: '/admin/users', summary: 'Create a user (must change password at first login; gets the default role)', tags: ['admin'], status: 201,
-    access: { kind: 'gated', action: 'users:write', resource: () => 'user/*' }, body: CreateUser,
-    async handler({ db, body, principal }) {
+    access: { kind: 'gated', action: 'users:write', resource: () => 'user/*' }, body: CreateUser, transactional: false,
+    async handler({ db: pool, body, principal }) {
+      // argon2 runs before the transaction: it must not hold a connection (PGlite has one).
+      const passwordHash = await passwords.hash(body.password);
+      return pool.transaction(async (db) => {
+      // Usernames and agent handles share one namespace (D14).
+      if (await claimHandle(db, body.username)) throw UsernameTaken({});
       const now = clock.now();
       const row = {
-        id: randomUUID(), username: body.username, password_hash: await passwords.hash(body.password),
+        id: randomUUID(), username: body.username, password_hash: passwordHash,
         full_name: body.full_name?.trim() ?? '', email: body.email ?? null, must_change_password: true, created_at: now, updated_at: now,
       };
       try {
@@ -100,6 +131,7 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
       if (defaultRole) await roles.attachTrusted(db, { type: 'user', id: row.id }, defaultRole, null, principal!.id);
       await events.emit(db, UserCreated, { projectId: null, actor: principal, payload: { user_id: row.id, username: row.username } });
       return adminUserView(db, await loadUser(db, row.id));
+      });
     },
   });
 
@@ -114,13 +146,17 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
   router.route({
     method: 'PATCH', url: '/admin/users/:userId', summary: 'Edit a user', tags: ['admin'],
     access: { kind: 'gated', action: 'users:write', resource: (p) => `user/${p.userId}` }, params: UserParams, body: UpdateUser,
-    async handler({ db, params, body, principal }) {
+    async handler({ db, params, body, principal, policies }) {
       const before = await loadUser(db, params.userId);
+      await assertOutranks(db, policies, before.id);
       const changes: Record<string, unknown> = {};
       if (body.username !== undefined) changes.username = body.username;
-      if (body.full_name !== undefined) changes.full_name = body.full_name.trim();
+      if (body.full_name !== undefined) changes.full_name = body.full_name?.trim() ?? '';
       if (body.email !== undefined) changes.email = body.email;
       if (Object.keys(changes).length > 0) {
+        if (body.username !== undefined && body.username !== before.username && await claimHandle(db, body.username, { userId: before.id })) {
+          throw UsernameTaken({});
+        }
         try {
           await db('users').where({ id: params.userId }).update({ ...changes, updated_at: clock.now() });
         } catch (error) {
@@ -140,23 +176,27 @@ export function registerAdminUserRoutes(router: Router, services: KernelServices
   router.route({
     method: 'PATCH', url: '/admin/users/:userId/password', summary: 'Reset a user’s password (forces a change; ends their sessions)', tags: ['admin'],
     access: { kind: 'gated', action: 'users:write', resource: (p) => `user/${p.userId}` }, params: UserParams,
-    body: StrictObject({ new_password: Password }),
-    async handler({ db, params, body, principal }) {
-      const user = await loadUser(db, params.userId);
-      await db('users').where({ id: params.userId })
-        .update({ password_hash: await passwords.hash(body.new_password), must_change_password: true, updated_at: clock.now() });
-      await sessions.revokeUser(db, params.userId, 'admin_reset');
-      await events.emit(db, UserPasswordReset, { projectId: null, actor: principal, payload: { user_id: user.id, username: user.username } });
-      return adminUserView(db, await loadUser(db, params.userId));
+    body: StrictObject({ new_password: Password }), transactional: false,
+    async handler({ db: pool, params, body, principal, policies }) {
+      const passwordHash = await passwords.hash(body.new_password);
+      return pool.transaction(async (db) => {
+        const user = await loadUser(db, params.userId);
+        await assertOutranks(db, policies, user.id);
+        await db('users').where({ id: params.userId }).update({ password_hash: passwordHash, must_change_password: true, updated_at: clock.now() });
+        await sessions.revokeUser(db, params.userId, 'admin_reset');
+        await events.emit(db, UserPasswordReset, { projectId: null, actor: principal, payload: { user_id: user.id, username: user.username } });
+        return adminUserView(db, await loadUser(db, params.userId));
+      });
     },
   });
 
   router.route({
     method: 'DELETE', url: '/admin/users/:userId', summary: 'Delete a user (sessions, keys, roles and memberships end)', tags: ['admin'], status: 204,
     access: { kind: 'gated', action: 'users:delete', resource: (p) => `user/${p.userId}` }, params: UserParams,
-    async handler({ db, params, principal }) {
+    async handler({ db, params, principal, policies }) {
       const user = await loadUser(db, params.userId);
       if (user.id === principal!.id) throw UserCannotDeleteSelf({});
+      await assertOutranks(db, policies, user.id);
       const ref = { type: 'user' as const, id: user.id };
       const held = await roles.attached(db, ref, { projectId: null });
       if (held.some((r) => r.builtin_key === PLATFORM_FULL_ACCESS_KEY)) await roles.assertAnotherFullAccessHolder(db, { projectId: null }, ref);

@@ -231,11 +231,36 @@ describe('GET /admin/users', () => {
     ['page_size above 100', { page_size: '101' }, 'query.page_size'],
     ['page_size 0', { page_size: '0' }, 'query.page_size'],
     ['page 0', { page: '0' }, 'query.page'],
-    ['an unknown parameter', { sort: 'username' }, 'query.sort'],
+    ['an unknown parameter', { order_by: 'username' }, 'query.order_by'],
+    ['a sort on a column that is not offered', { sort: 'password_hash' }, 'query.sort'],
+    ['a page beyond any real list', { page: '1000000000000000000' }, 'query.page'],
   ])('rejects %s with 422 VALIDATION_FAILED', async (_label, query, path) => {
     const response = await t.api('GET', '/admin/users', { token: t.adminToken, query });
     expectError(response, 422, 'VALIDATION_FAILED');
     expect(response.json.error_details.issues.map((i: { path: string }) => i.path)).toContain(path);
+  });
+
+  it('sorts by the reference\'s sort parameter (- for descending)', async () => {
+    const names = (sort: string) => t.api('GET', '/admin/users', { token: t.adminToken, query: { sort, page_size: '100' } })
+      .then((r) => expectData(r).items.map((u: { username: string }) => u.username) as string[]);
+    const ascending = await names('username');
+    expect(ascending).toEqual([...ascending].sort());
+    expect(await names('-username')).toEqual([...ascending].reverse());
+  });
+
+  it('lists by cursor too (GET /admin/users/cursor), with the same filters', async () => {
+    const all = expectData(await t.api('GET', '/admin/users', { token: t.adminToken, query: { page_size: '100' } }));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<{ id: string }>; next_cursor: string | null } = expectData(
+        await t.api('GET', '/admin/users/cursor', { token: t.adminToken, query: { page_size: '3', ...(cursor ? { cursor } : {}) } }));
+      seen.push(...page.items.map((u) => u.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(all.items.map((u: { id: string }) => u.id).sort());
+    const supers = expectData(await t.api('GET', '/admin/users/cursor', { token: t.adminToken, query: { role: 'SUPER_ADMIN' } }));
+    expect(supers.items.map((u: { username: string }) => u.username)).toEqual(['admin']);
   });
 
   it('accepts page_size 100', async () => {
@@ -432,18 +457,19 @@ describe('DELETE /admin/users/:id', () => {
   });
 
   // Runs last in this file: it ends with the bootstrap admin deleted.
-  it('never deletes the last SUPER_ADMIN holder (409 ROLE_LAST_FULL_ACCESS), but does once another exists', async () => {
+  it('never lets a lesser admin delete a SUPER_ADMIN; a SUPER_ADMIN can, and the last one stays', async () => {
     const token = adminRoleUser.token; // users:delete, not SUPER_ADMIN itself
-    expectError(await t.api('DELETE', `/admin/users/${adminId}`, { token }), 409, 'ROLE_LAST_FULL_ACCESS');
+    expectError(await t.api('DELETE', `/admin/users/${adminId}`, { token }), 403, 'FORBIDDEN');
     expect(await platformRoleNames(adminId)).toEqual(['SUPER_ADMIN']);
     expectData(await t.api('GET', '/users/me', { token: t.adminToken }));
 
     const second = await t.createUser({ platformRoles: ['SUPER_ADMIN'] });
-    expect((await t.api('DELETE', `/admin/users/${adminId}`, { token })).status).toBe(204);
+    expect((await t.api('DELETE', `/admin/users/${adminId}`, { token: second.token })).status).toBe(204);
     expectError(await t.api('GET', '/users/me', { token: t.adminToken }), 401, 'AUTH_TOKEN_INVALID');
 
-    // Now the second holder is the last one.
-    expectError(await t.api('DELETE', `/admin/users/${second.id}`, { token }), 409, 'ROLE_LAST_FULL_ACCESS');
+    // Now the second holder is the last one: nobody below it may delete it, and it may not delete itself.
+    expectError(await t.api('DELETE', `/admin/users/${second.id}`, { token }), 403, 'FORBIDDEN');
+    expectError(await t.api('DELETE', `/admin/users/${second.id}`, { token: second.token }), 409, 'USER_CANNOT_DELETE_SELF');
     expect(await platformRoleNames(second.id)).toEqual(['SUPER_ADMIN']);
     expectData(await t.api('GET', '/users/me', { token: second.token }));
   });
