@@ -19,3 +19,8 @@ export { RedisTransport } from './events/redis-transport.js';
 export { EventSystem } from './events/event-system.js';
 export type { StoredEvent } from './events/stored-event.js';
 export { SecretBox } from './secrets/secret-box.js';
+export { objectKey } from './storage/object-storage.js';
+export type { ObjectStorage, ObjectInfo, ObjectDownload, PresignedUpload, PresignedDownload, StoredObject } from './storage/object-storage.js';
+export { NotificationService } from './notifications/notification-service.js';
+export type { NotifyInput } from './notifications/notification-service.js';
+export type { KernelServices } from './services.js';

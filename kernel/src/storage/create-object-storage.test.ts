@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { startTestKernel } from '../testing/index.js';
 import { createObjectStorage } from './create-object-storage.js';
 import { objectKey } from './object-storage.js';
-import { startTestS3Server, type TestS3Server } from './test-s3-server.js';
+import { startTestS3Server, type TestS3Server } from '../testing/s3-test-server.js';
 
 const secrets = { encryptionKey: 'ab'.repeat(32) };
 const clock = new ManualClock('2026-05-01T00:00:00Z');

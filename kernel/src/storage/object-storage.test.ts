@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { startTestKernel } from '../testing/index.js';
 import { objectKey, type ObjectStorage } from './object-storage.js';
 import { S3ObjectStorage } from './s3-storage.js';
-import { startTestS3Server } from './test-s3-server.js';
+import { startTestS3Server } from '../testing/s3-test-server.js';
 
 /**
  * One behaviour suite, run against every adapter: what a caller of `ObjectStorage` (and a client

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.js';
 import { objectKey } from './object-storage.js';
 import { S3ObjectStorage, type S3ObjectStorageOptions } from './s3-storage.js';
-import { startTestS3Server, type TestS3Server } from './test-s3-server.js';
+import { startTestS3Server, type TestS3Server } from '../testing/s3-test-server.js';
 
 const credentials = { accessKeyId: 'paca-s3-tests', secretAccessKey: randomBytes(20).toString('hex') };
 let server: TestS3Server;
