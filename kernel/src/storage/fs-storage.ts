@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { PayloadTooLarge, StorageKeyConflict, StorageObjectNotFound, StorageUnavailable } from '../http/kernel-errors.js';
 import { ByteLimiter } from './byte-limiter.js';
 import {
-  assertValidFileName, assertValidKey, DOWNLOAD_URL_TTL_SECONDS, effectiveLimit, normalizeContentType, UPLOAD_URL_TTL_SECONDS, urlTtl,
+  assertValidFileName, assertValidKey, DOWNLOAD_URL_TTL_SECONDS, effectiveLimit, enforceUploadLimit, normalizeContentType, UPLOAD_URL_TTL_SECONDS, urlTtl,
   type ObjectDownload, type ObjectInfo, type ObjectStorage, type PresignDownloadOptions, type PresignedDownload,
   type PresignedUpload, type PresignUploadOptions, type PutOptions, type StoredObject,
 } from './object-storage.js';
@@ -155,14 +155,8 @@ export class FsObjectStorage implements ObjectStorage {
     return { url: this.urlOf(key, query), expires_at: new Date(expires * 1000).toISOString() };
   }
 
-  async verifyUpload(key: string, maxBytes?: number): Promise<ObjectInfo> {
-    const limit = effectiveLimit(this.maxObjectBytes, maxBytes);
-    const info = await this.stat(key);
-    if (info.size > limit) {
-      await this.delete(key);
-      throw PayloadTooLarge({ limit_bytes: limit });
-    }
-    return info;
+  verifyUpload(key: string, maxBytes?: number): Promise<ObjectInfo> {
+    return enforceUploadLimit(this, key, effectiveLimit(this.maxObjectBytes, maxBytes));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { StorageKeyInvalid, ValidationFailed } from '../http/kernel-errors.js';
+import { PayloadTooLarge, StorageKeyInvalid, ValidationFailed } from '../http/kernel-errors.js';
 import { isUuid } from '../http/schemas.js';
 
 /** D12 defaults: 100 MiB per object (`STORAGE_MAX_OBJECT_BYTES`), upload URLs 1 h, download URLs 15 min. */
@@ -153,4 +153,14 @@ export function attachmentDisposition(fileName: string): string {
   const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/** After a presigned upload: an object over `limit` is deleted and refused (413, D12). */
+export async function enforceUploadLimit(storage: Pick<ObjectStorage, 'stat' | 'delete'>, key: string, limit: number): Promise<ObjectInfo> {
+  const info = await storage.stat(key);
+  if (info.size > limit) {
+    await storage.delete(key);
+    throw PayloadTooLarge({ limit_bytes: limit });
+  }
+  return info;
 }

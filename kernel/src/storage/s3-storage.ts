@@ -5,7 +5,7 @@ import { Client } from 'minio';
 import type { Clock } from '../clock.js';
 import { PayloadTooLarge, StorageObjectNotFound, StorageUnavailable } from '../http/kernel-errors.js';
 import {
-  assertValidFileName, assertValidKey, attachmentDisposition, DOWNLOAD_URL_TTL_SECONDS, effectiveLimit, normalizeContentType,
+  assertValidFileName, assertValidKey, attachmentDisposition, DOWNLOAD_URL_TTL_SECONDS, effectiveLimit, enforceUploadLimit, normalizeContentType,
   UPLOAD_URL_TTL_SECONDS, urlTtl,
   type ObjectDownload, type ObjectInfo, type ObjectStorage, type PresignDownloadOptions, type PresignedDownload,
   type PresignedUpload, type PresignUploadOptions, type PutOptions, type StoredObject,
@@ -154,14 +154,8 @@ export class S3ObjectStorage implements ObjectStorage {
     return { url, expires_at: expiresAt };
   }
 
-  async verifyUpload(key: string, maxBytes?: number): Promise<ObjectInfo> {
-    const limit = effectiveLimit(this.maxObjectBytes, maxBytes);
-    const info = await this.stat(key);
-    if (info.size > limit) {
-      await this.delete(key);
-      throw PayloadTooLarge({ limit_bytes: limit });
-    }
-    return info;
+  verifyUpload(key: string, maxBytes?: number): Promise<ObjectInfo> {
+    return enforceUploadLimit(this, key, effectiveLimit(this.maxObjectBytes, maxBytes));
   }
 
   private async presign(method: 'GET' | 'PUT', key: string, ttl: number, params: Record<string, string>) {
