@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { registerAdminAgentRoutes } from './agents/admin-agent-routes.js';
@@ -36,6 +37,19 @@ import type { KernelServices } from './services.js';
 import { registerAdminUserRoutes } from './users/admin-user-routes.js';
 import { registerMeRoutes } from './users/me-routes.js';
 import { KERNEL_VERSION } from './version.js';
+import { KERNEL_TOOLS } from './mcp/kernel-tools.js';
+import { ToolCatalogue } from './mcp/tool-catalogue.js';
+import { registerToolRoutes } from './mcp/tool-routes.js';
+import { registerAdminPluginRoutes } from './plugins/admin-plugin-routes.js';
+import { HostFunctionRegistry } from './plugins/host-function-registry.js';
+import { registerKernelHostFunctions } from './plugins/kernel-host-functions.js';
+import { PluginEnablement } from './plugins/plugin-enablement.js';
+import { PluginHost } from './plugins/plugin-host.js';
+import { registerPluginListRoutes } from './plugins/plugin-list-routes.js';
+import { PluginRegistry } from './plugins/plugin-registry.js';
+import { DEFAULT_CORE_PLUGINS_DIR, discoverPlugins, type PluginSource } from './plugins/plugin-source.js';
+import { ProjectLifecycle } from './plugins/project-lifecycle.js';
+import { registerProjectPluginRoutes } from './plugins/project-plugin-routes.js';
 
 export interface KernelOptions {
   config: KernelConfig;
@@ -49,6 +63,10 @@ export interface KernelOptions {
   events?: Partial<Pick<EventSystemOptions, 'relay' | 'sweepIntervalMs' | 'runRelay'>>;
   /** Skip migrations when the database is known to be current (test templates). */
   skipMigrations?: boolean;
+  /** Plugins supplied in memory (tests, `startTestKernel({ plugins })`), loaded beside discovered ones. */
+  plugins?: PluginSource[];
+  /** Where core plugins are discovered; default the repository's `core-plugins/`, null = none. */
+  corePluginsDir?: string | null;
 }
 
 export interface Kernel {
@@ -64,6 +82,8 @@ export interface Kernel {
   bootstrap: BootstrapResult;
   /** Outbox, relay and durable consumers (register plugin and kernel consumers here). */
   events: EventSystem;
+  /** Every plugin found, its state and load error; the MCP tool catalogue; WASM host functions. */
+  plugins: { registry: PluginRegistry; catalogue: ToolCatalogue; hostFunctions: HostFunctionRegistry };
   close(): Promise<void>;
 }
 
@@ -88,9 +108,13 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     ...(options.redisNamespace ? { redisStream: `${options.redisNamespace}events` } : {}), ...options.events,
   });
   const storage = await createObjectStorage(config, { secrets, clock });
+  const registry = new PluginRegistry(db);
+  iam.useRoleGrants(registry);
+  const projectLifecycle = new ProjectLifecycle(registry, clock);
   const services = {
     config, clock, db, iam, passwords, accessTokens, sessions, roles, activity: new ActivityLog(clock),
     events: events.outbox, secretBox: new SecretBox(secrets.encryptionKey), storage, notifications: new NotificationService(clock),
+    projectLifecycle,
   };
 
   const bootstrap = await bootstrapAdmin({
@@ -133,11 +157,33 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   if (storage.provider === 'fs') registerStorageRoutes(router, storage);
   registerNotificationRoutes(router, services);
   events.register(kernelNotificationConsumer(services.notifications));
+
+  // The plugin host (DESIGN 4): kernel tools first, so a plugin cannot take their names.
+  const catalogue = new ToolCatalogue(iam);
+  for (const tool of KERNEL_TOOLS) catalogue.add('kernel', tool, router.named(tool.route)!);
+  const hostFunctions = new HostFunctionRegistry(db, iam, registry);
+  registerKernelHostFunctions(hostFunctions);
+  const enablement = new PluginEnablement(registry, projectLifecycle, events.outbox, clock);
+  const installedPluginsDir = path.join(config.dataDir, 'plugins');
+  registerAdminPluginRoutes(router, { registry, enablement, installedDir: installedPluginsDir });
+  registerProjectPluginRoutes(router, { registry, enablement, iam });
+  registerPluginListRoutes(router, { registry, iam });
+  registerToolRoutes(router, { catalogue, registry, iam });
+  const corePluginsDir = options.corePluginsDir === undefined ? DEFAULT_CORE_PLUGINS_DIR : options.corePluginsDir;
+  const core = corePluginsDir ? await discoverPlugins(corePluginsDir, 'core') : { sources: [], failures: [] };
+  const installed = await discoverPlugins(installedPluginsDir, 'installed');
+  const host = new PluginHost({
+    db, clock, router, iam, events, activity: services.activity, notifications: services.notifications, registry, hostFunctions,
+    catalogue, lifecycle: projectLifecycle, logger: app.log, hostVersion: KERNEL_VERSION,
+  });
+  await host.load([...core.sources, ...installed.sources, ...(options.plugins ?? [])], [...core.failures, ...installed.failures]);
+  await host.provisionExistingProjects();
   await app.ready();
   events.start();
 
   return {
     app, config, database, clock, services, routes: router.records, httpRoutes, bootstrap, events,
+    plugins: { registry, catalogue, hostFunctions },
     async close() {
       await app.close();
       await events.stop();

@@ -10,6 +10,7 @@ import type { NotificationService } from './notifications/notification-service.j
 import type { ActivityLog } from './projects/activity-log.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import type { ObjectStorage } from './storage/object-storage.js';
+import type { ProjectLifecycle } from './plugins/project-lifecycle.js';
 
 /** What kernel route modules are built from; each receives exactly this, typed. */
 export interface KernelServices {
@@ -29,4 +30,6 @@ export interface KernelServices {
   secretBox: SecretBox;
   /** Object storage (D12): the fs or S3 adapter `STORAGE_PROVIDER` names. */
   storage: ObjectStorage;
+  /** Plugins' per-project seeding hooks (D20); project creation runs them in its transaction. */
+  projectLifecycle: ProjectLifecycle;
 }

@@ -18,7 +18,7 @@ export function registerProjectAgentRoutes(router: Router, services: KernelServi
   const { agents, clock, roles, activity, events } = services;
 
   router.route({
-    method: 'GET', url: '/projects/:projectId/agents', summary: 'This project’s agents', tags: ['agents'],
+    method: 'GET', name: 'agents.project.list', url: '/projects/:projectId/agents', summary: 'This project’s agents', tags: ['agents'],
     access: { kind: 'gated', action: 'agents:read', resource: projectResource }, params: ProjectParams, querystring: StrictObject(CursorQuery),
     async handler({ db, params, query }) {
       const page = await cursorPage<AgentRow>(db('agents').where({ project_id: params.projectId }).whereNull('deleted_at').select(AGENT_COLUMNS),
@@ -28,7 +28,7 @@ export function registerProjectAgentRoutes(router: Router, services: KernelServi
   });
 
   router.route({
-    method: 'POST', url: '/projects/:projectId/agents',
+    method: 'POST', name: 'agents.project.create', url: '/projects/:projectId/agents',
     summary: 'Create a project agent; with role_ids it also becomes a member (needs project.members:write and roles:assign)', tags: ['agents'], status: 201,
     access: { kind: 'gated', action: 'agents:write', resource: projectResource }, params: ProjectParams, body: CreateProjectAgent,
     async handler({ db, params, body, principal, policies, can, reply }) {
@@ -48,7 +48,7 @@ export function registerProjectAgentRoutes(router: Router, services: KernelServi
   });
 
   router.route({
-    method: 'GET', url: '/projects/:projectId/agents/:agentId', summary: 'Get a project agent', tags: ['agents'],
+    method: 'GET', name: 'agents.project.get', url: '/projects/:projectId/agents/:agentId', summary: 'Get a project agent', tags: ['agents'],
     access: { kind: 'gated', action: 'agents:read', resource: agentResource }, params: ProjectAgentParams,
     async handler({ db, params, reply }) {
       const agent = await agents.load(db, params.projectId, params.agentId);
@@ -58,7 +58,7 @@ export function registerProjectAgentRoutes(router: Router, services: KernelServi
   });
 
   router.route({
-    method: 'PATCH', url: '/projects/:projectId/agents/:agentId', summary: 'Edit a project agent (send version or If-Match to make it conditional)', tags: ['agents'],
+    method: 'PATCH', name: 'agents.project.update', url: '/projects/:projectId/agents/:agentId', summary: 'Edit a project agent (send version or If-Match to make it conditional)', tags: ['agents'],
     access: { kind: 'gated', action: 'agents:write', resource: agentResource }, params: ProjectAgentParams, body: UpdateAgent,
     async handler({ db, params, body, principal, request, reply }) {
       const { version, ...patch } = body;
@@ -70,7 +70,7 @@ export function registerProjectAgentRoutes(router: Router, services: KernelServi
   });
 
   router.route({
-    method: 'DELETE', url: '/projects/:projectId/agents/:agentId', summary: 'Delete a project agent (soft; its keys, roles and memberships end)', tags: ['agents'], status: 204,
+    method: 'DELETE', name: 'agents.project.delete', url: '/projects/:projectId/agents/:agentId', summary: 'Delete a project agent (soft; its keys, roles and memberships end)', tags: ['agents'], status: 204,
     access: { kind: 'gated', action: 'agents:write', resource: agentResource }, params: ProjectAgentParams,
     async handler({ db, params, principal }) {
       await agents.delete(db, await agents.load(db, params.projectId, params.agentId), principal);

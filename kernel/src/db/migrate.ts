@@ -3,6 +3,7 @@ import * as identityIamProjects from './migrations/0001-identity-iam-projects.js
 import * as events from './migrations/0002-events.js';
 import * as agents from './migrations/0003-agents.js';
 import * as notifications from './migrations/0004-notifications.js';
+import * as plugins from './migrations/0005-plugins.js';
 
 interface KernelMigration {
   name: string;
@@ -15,6 +16,7 @@ const KERNEL_MIGRATIONS: KernelMigration[] = [
   { name: '0002-events', up: events.up },
   { name: '0003-agents', up: agents.up },
   { name: '0004-notifications', up: notifications.up },
+  { name: '0005-plugins', up: plugins.up },
 ];
 
 /** Names of the kernel migrations, in order. */

@@ -51,3 +51,11 @@ export const AgentUpdated = defineEvent('agent.updated',
 export const AgentDeleted = defineEvent('agent.deleted', Type.Object(AgentPayload), { clientAction: 'agents:read' });
 export const AgentRolesChanged = defineEvent('agent.roles_changed',
   Type.Object({ ...AgentPayload, added: Type.Array(Id), removed: Type.Array(Id) }), { clientAction: 'roles:read' });
+
+// Plugin lifecycle (D24): workspace-wide switches go to the workspace scope, per-project ones to the project.
+// Everyone who can see a project learns its plugin set changed; workspace delivery is realtime's call (D26).
+const PluginPayload = { plugin_id: Type.String(), project_id: Type.Union([Id, Type.Null()]), version: Type.String() };
+export const PluginEnabled = defineEvent('plugin.enabled', Type.Object(PluginPayload), { clientAction: 'projects:read' });
+export const PluginDisabled = defineEvent('plugin.disabled', Type.Object(PluginPayload), { clientAction: 'projects:read' });
+export const PluginUninstalled = defineEvent('plugin.uninstalled',
+  Type.Object({ plugin_id: Type.String(), version: Type.String(), purged: Type.Boolean() }), { clientAction: 'plugins:read' });

@@ -88,6 +88,14 @@ const ROUTE_CLASSES: Record<string, 'public' | 'authenticated' | 'gated'> = {
   'GET /api/v1/admin/agents/:agentId/api-keys': 'gated',
   'POST /api/v1/admin/agents/:agentId/api-keys': 'gated',
   'DELETE /api/v1/admin/agents/:agentId/api-keys/:keyId': 'gated',
+  'GET /api/v1/plugins': 'authenticated',
+  'GET /api/v1/mcp/tools': 'authenticated',
+  'GET /api/v1/admin/plugins': 'gated',
+  'GET /api/v1/admin/plugins/:pluginId': 'gated',
+  'PATCH /api/v1/admin/plugins/:pluginId': 'gated',
+  'DELETE /api/v1/admin/plugins/:pluginId': 'gated',
+  'GET /api/v1/projects/:projectId/plugins': 'gated',
+  'PUT /api/v1/projects/:projectId/plugins/:pluginId': 'gated',
 };
 
 let t: TestKernel;

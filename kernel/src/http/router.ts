@@ -30,6 +30,8 @@ export interface RouteContext<P, Q, B> {
   /** Null only on public routes and for anonymous reads of public projects. */
   principal: Principal | null;
   policies: PolicySet;
+  /** The project `:projectId` names, on gated routes (null elsewhere). */
+  project: LiveProject | null;
   /** A transaction for writes (POST/PUT/PATCH/DELETE), the pool for reads. */
   db: Knex;
   request: FastifyRequest;
@@ -38,8 +40,20 @@ export interface RouteContext<P, Q, B> {
   can(action: string, resource: string): boolean;
 }
 
+/** The project a `/projects/:projectId/…` route names, as the router loaded it. */
+export interface LiveProject {
+  id: string;
+  is_public: boolean;
+  /** Optional plugins switched off in this project (D21). */
+  disabled_plugins: string[];
+}
+
 export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSchema> {
   method: HttpMethod;
+  /** Stable name MCP tools map to (D31); plugin routes use their manifest name. */
+  name?: string;
+  /** Who declared the route: `kernel` or a plugin id. */
+  owner?: string;
   /** Path under `/api/v1`. */
   url: string;
   summary: string;
@@ -61,14 +75,25 @@ export interface RouteSpec<P extends TSchema, Q extends TSchema, B extends TSche
   rawBody?: boolean;
   /** The handler sends the response itself (a file stream); the router does not wrap it in the envelope. */
   rawReply?: boolean;
+  /**
+   * Runs after authorisation, before the handler: plugin routes answer 404 `PLUGIN_NOT_ENABLED`
+   * here when their plugin is off globally or for the project (D21).
+   */
+  gate?(context: { params: Record<string, string>; project: LiveProject | null }): Promise<void>;
   handler(ctx: RouteContext<Static<P>, Static<Q>, Static<B>>): Promise<unknown>;
 }
 
 export interface RouteRecord {
   method: HttpMethod;
+  /** Full path, `/api/v1/…`. */
   url: string;
   access: RouteAccess['kind'];
   action?: string;
+  /** IAM resource for given params (gated routes). */
+  resource?: (params: Record<string, string>) => string;
+  name?: string;
+  owner: string;
+  summary: string;
 }
 
 export interface RouterDeps {
@@ -88,13 +113,23 @@ const UNSAFE = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 export class Router {
   readonly records: RouteRecord[] = [];
-  private readonly auth = new WeakMap<FastifyRequest, { principal: Principal | null; policies: PolicySet }>();
+  private readonly auth = new WeakMap<FastifyRequest, { principal: Principal | null; policies: PolicySet; project: LiveProject | null }>();
+  private readonly names = new Map<string, RouteRecord>();
 
   constructor(private readonly app: FastifyInstance, private readonly deps: RouterDeps) {}
 
   route<P extends TSchema, Q extends TSchema, B extends TSchema>(spec: RouteSpec<P, Q, B>): void {
     const url = `${API_PREFIX}${spec.url}`;
-    this.records.push({ method: spec.method, url, access: spec.access.kind, ...(spec.access.kind === 'gated' ? { action: spec.access.action } : {}) });
+    const record: RouteRecord = {
+      method: spec.method, url, access: spec.access.kind, owner: spec.owner ?? 'kernel', summary: spec.summary,
+      ...(spec.access.kind === 'gated' ? { action: spec.access.action, resource: spec.access.resource } : {}),
+      ...(spec.name ? { name: spec.name } : {}),
+    };
+    if (spec.name) {
+      if (this.names.has(spec.name)) throw new TypeError(`route name ${spec.name} is used twice`);
+      this.names.set(spec.name, record);
+    }
+    this.records.push(record);
     const status = spec.status ?? 200;
     const rateLimit = spec.authRateLimit && this.deps.authRateLimitPerMinute > 0
       ? { max: this.deps.authRateLimitPerMinute * spec.authRateLimit, timeWindow: 60_000 }
@@ -118,16 +153,19 @@ export class Router {
         // Ids are compared as text in IAM resources: one spelling, or an upper-case id would slip past a Deny.
         const params = (request.params ?? {}) as Record<string, string>;
         for (const [name, value] of Object.entries(params)) if (isUuid(value)) params[name] = value.toLowerCase();
-        this.auth.set(request, await this.authorise(spec, request, (request.params ?? {}) as Record<string, string>));
+        const decision = await this.authorise(spec, request, params);
+        this.auth.set(request, decision);
+        if (spec.gate) await spec.gate({ params, project: decision.project });
       },
       handler: async (request, reply) => {
-        const { principal, policies } = this.auth.get(request)!;
+        const { principal, policies, project } = this.auth.get(request)!;
         const run = (db: Knex) => spec.handler({
           params: (request.params ?? {}) as Static<P>,
           query: (request.query ?? {}) as Static<Q>,
           body: (request.body ?? {}) as Static<B>,
           principal,
           policies,
+          project,
           db,
           request,
           reply,
@@ -153,7 +191,7 @@ export class Router {
 
   private async authorise(spec: RouteSpec<TSchema, TSchema, TSchema>, request: FastifyRequest, params: Record<string, string>) {
     const { access } = spec;
-    if (access.kind === 'public') return { principal: null, policies: PolicySet.empty };
+    if (access.kind === 'public') return { principal: null, policies: PolicySet.empty, project: null };
     const principal = await this.deps.authenticator.authenticate(request);
     if (principal) {
       if (principal.via === 'cookie' && UNSAFE.has(spec.method)) checkCookieWrite(request, this.deps.trustedOrigins);
@@ -165,12 +203,12 @@ export class Router {
     let policies = principal ? await this.deps.iam.policySetFor(this.deps.db, principal) : PolicySet.empty;
     if (access.kind === 'authenticated') {
       if (!principal) throw Unauthenticated({});
-      return { principal, policies };
+      return { principal, policies, project: null };
     }
     const project = params.projectId ? await this.liveProject(params.projectId) : null;
     // A project agent stays inside its project, public projects included (D14).
     const confined = principal?.agentProjectId && principal.agentProjectId !== project?.id;
-    if (project?.is_public && !confined) policies = policies.with(this.deps.iam.publicStatements(project.id));
+    if (project?.is_public && !confined) policies = policies.with(this.deps.iam.publicStatements(project.id, project.disabled_plugins));
     const resource = access.resource(params);
     if (!this.deps.iam.allows(policies, access.action, resource)) {
       if (!principal) throw Unauthenticated({});
@@ -178,13 +216,35 @@ export class Router {
     }
     // Checked only once access is granted, so the answer reveals nothing to outsiders.
     if (params.projectId && !project && isUuid(params.projectId)) throw ProjectNotFound({});
-    return { principal, policies };
+    return { principal, policies, project };
+  }
+
+  /** A named route (MCP tools map to routes by name, D31). */
+  named(name: string): RouteRecord | undefined {
+    return this.names.get(name);
   }
 
   /** The project a `/projects/:projectId/…` route names, unless deleted or malformed. */
-  private async liveProject(projectId: string): Promise<{ id: string; is_public: boolean } | null> {
+  private async liveProject(projectId: string): Promise<LiveProject | null> {
     // Params are not validated yet at this stage; a malformed id cannot name a project.
     if (!isUuid(projectId)) return null;
-    return (await this.deps.db('projects').where({ id: projectId }).whereNull('deleted_at').first('id', 'is_public')) ?? null;
+    return loadLiveProject(this.deps.db, projectId);
   }
+}
+
+/** A live project with its switched-off plugins, in one query. */
+export async function loadLiveProject(db: Knex, projectId: string): Promise<LiveProject | null> {
+  const row = await db('projects as p').where({ 'p.id': projectId }).whereNull('p.deleted_at').first(
+    'p.id', 'p.is_public',
+    db.raw("coalesce((SELECT array_agg(pp.plugin_id) FROM project_plugins pp WHERE pp.project_id = p.id AND NOT pp.enabled), '{}') AS disabled_plugins"),
+  );
+  if (!row) return null;
+  return { id: row.id, is_public: row.is_public, disabled_plugins: parseTextArray(row.disabled_plugins) };
+}
+
+/** text[] arrives as an array from pg and may arrive as `{a,b}` text from other drivers. */
+function parseTextArray(value: unknown): string[] {
+  if (Array.isArray(value)) return value as string[];
+  if (typeof value === 'string') return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((v) => v.replace(/^"|"$/g, ''));
+  return [];
 }

@@ -7,7 +7,22 @@ import { PolicySet, policyStatements, scopeToProject, type EffectiveStatement } 
 interface AttachedPolicyRow {
   policy: Policy | string;
   scope_project_id: string | null;
+  builtin_key: string | null;
+  role_project_id: string | null;
 }
+
+/** The system roles plugins grant actions to (D16); `public` = anyone on a public project. */
+export type GrantedRole = 'Admin' | 'Editor' | 'Viewer' | 'public';
+
+/**
+ * Where plugin `role_grants` come from: the plugin host answers with the plugins that are loaded
+ * and enabled workspace-wide; per-project switches are applied here.
+ */
+export interface RoleGrantSource {
+  grants(role: GrantedRole): ReadonlyArray<{ pluginId: string; actions: readonly string[] }>;
+}
+
+const GRANTED_PROJECT_ROLES = new Set<string>(['Admin', 'Editor', 'Viewer']);
 
 /**
  * Loads principals' policies and answers "may they do X on Y". The catalogue starts with the
@@ -16,9 +31,22 @@ interface AttachedPolicyRow {
 export class IamService {
   private readonly actions = new Map<string, ActionDefinition>();
   private readonly publicActions = new Set<string>(KERNEL_PUBLIC_ACTIONS);
+  private grantSource: RoleGrantSource | null = null;
 
   constructor() {
     for (const action of KERNEL_ACTIONS) this.actions.set(action.action, action);
+  }
+
+  /** Plugin actions join the catalogue when their plugin loads (D16). */
+  addActions(actions: ActionDefinition[]): void {
+    for (const action of actions) {
+      if (this.actions.has(action.action)) throw new TypeError(`action ${action.action} is already declared`);
+    }
+    for (const action of actions) this.actions.set(action.action, action);
+  }
+
+  useRoleGrants(source: RoleGrantSource): void {
+    this.grantSource = source;
   }
 
   catalogue(): ActionDefinition[] {
@@ -45,12 +73,13 @@ export class IamService {
     const rows = (await db('role_attachments as a')
       .join('roles as r', 'r.id', 'a.role_id')
       .where({ 'a.principal_type': principal.type, 'a.principal_id': principal.id })
-      .select('r.policy', db.raw('coalesce(a.project_id, r.project_id) as scope_project_id'))) as AttachedPolicyRow[];
+      .select('r.policy', 'r.builtin_key', 'r.project_id as role_project_id', db.raw('coalesce(a.project_id, r.project_id) as scope_project_id'))) as AttachedPolicyRow[];
+    const granted = await this.pluginGrants(db, rows);
     const statements: EffectiveStatement[] = [];
     for (const row of rows) {
       const policy = parseStoredPolicy(row.policy);
       if (!policy) continue; // fail closed: an unreadable policy grants nothing
-      for (const statement of policyStatements(policy)) {
+      for (const statement of [...policyStatements(policy), ...(granted.get(row) ?? [])]) {
         let effective: EffectiveStatement | null = row.scope_project_id ? scopeToProject(statement, row.scope_project_id) : statement;
         if (effective && confinedTo) effective = scopeToProject(effective, confinedTo);
         if (effective) statements.push(effective);
@@ -59,9 +88,56 @@ export class IamService {
     return new PolicySet(statements);
   }
 
-  /** What anyone (signed in or not) may do on a public project. */
-  publicStatements(projectId: string): EffectiveStatement[] {
-    return [{ effect: 'Allow', actions: [...this.publicActions], resources: [`project/${projectId}/*`] }];
+  /**
+   * A system project role's effective policy is its stored statements plus the `role_grants` of
+   * the plugins enabled in that project, computed now (D16): a plugin enabled later works in
+   * existing projects, and one switched off for a project grants nothing there.
+   */
+  private async pluginGrants(db: Knex, rows: AttachedPolicyRow[]): Promise<Map<AttachedPolicyRow, EffectiveStatement[]>> {
+    const result = new Map<AttachedPolicyRow, EffectiveStatement[]>();
+    const source = this.grantSource;
+    if (!source) return result;
+    const systemRows = rows.filter((r) => r.role_project_id && r.builtin_key && GRANTED_PROJECT_ROLES.has(r.builtin_key)
+      && source.grants(r.builtin_key as GrantedRole).length > 0);
+    if (systemRows.length === 0) return result;
+    const projectIds = [...new Set(systemRows.map((r) => r.role_project_id!))];
+    const disabled = (await db('project_plugins').whereIn('project_id', projectIds).where({ enabled: false })
+      .select('project_id', 'plugin_id')) as Array<{ project_id: string; plugin_id: string }>;
+    const off = new Set(disabled.map((d) => `${d.project_id}/${d.plugin_id}`));
+    for (const row of systemRows) {
+      const projectId = row.role_project_id!;
+      const actions = source.grants(row.builtin_key as GrantedRole)
+        .filter((g) => !off.has(`${projectId}/${g.pluginId}`)).flatMap((g) => g.actions);
+      if (actions.length > 0) result.set(row, [{ effect: 'Allow', actions, resources: [`project/${projectId}/*`] }]);
+    }
+    return result;
+  }
+
+  /** What anyone (signed in or not) may do on a public project: the kernel's and its enabled plugins' `public` grants. */
+  publicStatements(projectId: string, disabledPlugins: readonly string[] = []): EffectiveStatement[] {
+    const pluginActions = (this.grantSource?.grants('public') ?? []).filter((g) => !disabledPlugins.includes(g.pluginId)).flatMap((g) => g.actions);
+    return [{ effect: 'Allow', actions: [...this.publicActions, ...pluginActions], resources: [`project/${projectId}/*`] }];
+  }
+
+  /**
+   * List scope for entities of one kind in a project (D15), for plugins' list queries: all of
+   * them (minus explicit denies) when the action is allowed on `project/<id>/<kind>/*`, else only
+   * the entities named in an Allow.
+   */
+  listScope(set: PolicySet, action: string, projectId: string, kind: string): { all: true; except: string[] } | { all: false; ids: string[] } {
+    const base = `project/${projectId}/${kind}`;
+    const named = new Set<string>();
+    const pattern = new RegExp(`^project/(?:${escapeRegExp(projectId)}|\\*)/${escapeRegExp(kind)}/([^/*]+)$`);
+    for (const s of set.statements) {
+      for (const r of s.resources) {
+        const match = pattern.exec(r);
+        if (match) named.add(match[1]!);
+      }
+    }
+    if (this.allows(set, action, `${base}/*`)) {
+      return { all: true, except: [...named].filter((id) => set.decide(action, `${base}/${id}`) === 'deny') };
+    }
+    return { all: false, ids: [...named].filter((id) => this.allows(set, action, `${base}/${id}`)) };
   }
 
   /**
@@ -117,4 +193,8 @@ function parseStoredPolicy(value: Policy | string): Policy | null {
   } catch {
     return null;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

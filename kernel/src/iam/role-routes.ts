@@ -37,7 +37,7 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
   };
 
   router.route({
-    method: 'GET', url: '/roles/actions', summary: 'The IAM action catalogue', tags: ['iam'],
+    method: 'GET', name: 'roles.actions', url: '/roles/actions', summary: 'The IAM action catalogue', tags: ['iam'],
     access: { kind: 'authenticated' },
     async handler() {
       return { items: iam.catalogue().map((a) => ({ action: a.action, description: a.description, platform_root: a.platformRoot, project_scoped: a.projectScoped })) };
@@ -92,20 +92,20 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
   const ProjectRoleParams = StrictObject({ projectId: Uuid, roleId: Uuid });
 
   router.route({
-    method: 'GET', url: '/projects/:projectId/roles', summary: 'List the project’s roles', tags: ['iam', 'projects'],
+    method: 'GET', name: 'roles.project.list', url: '/projects/:projectId/roles', summary: 'List the project’s roles', tags: ['iam', 'projects'],
     access: { kind: 'gated', action: 'roles:read', resource: (p) => `project/${p.projectId}` },
     params: StrictObject({ projectId: Uuid }), querystring: ListQuery,
     handler: ({ db, params, query }) => listRoles(db, params.projectId, query),
   });
   router.route({
-    method: 'GET', url: '/projects/:projectId/roles/actions', summary: 'Actions a project role may grant', tags: ['iam', 'projects'],
+    method: 'GET', name: 'roles.project.actions', url: '/projects/:projectId/roles/actions', summary: 'Actions a project role may grant', tags: ['iam', 'projects'],
     access: { kind: 'gated', action: 'roles:read', resource: (p) => `project/${p.projectId}` }, params: StrictObject({ projectId: Uuid }),
     async handler() {
       return { items: iam.catalogue().filter((a) => a.projectScoped).map((a) => ({ action: a.action, description: a.description })) };
     },
   });
   router.route({
-    method: 'POST', url: '/projects/:projectId/roles', summary: 'Create a project role', tags: ['iam', 'projects'], status: 201,
+    method: 'POST', name: 'roles.project.create', url: '/projects/:projectId/roles', summary: 'Create a project role', tags: ['iam', 'projects'], status: 201,
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `project/${p.projectId}` },
     params: StrictObject({ projectId: Uuid }), body: RoleBody,
     async handler({ db, params, body, policies, principal }) {
@@ -113,14 +113,14 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
     },
   });
   router.route({
-    method: 'GET', url: '/projects/:projectId/roles/:roleId', summary: 'Get a project role', tags: ['iam', 'projects'],
+    method: 'GET', name: 'roles.project.get', url: '/projects/:projectId/roles/:roleId', summary: 'Get a project role', tags: ['iam', 'projects'],
     access: { kind: 'gated', action: 'roles:read', resource: (p) => `project/${p.projectId}/role/${p.roleId}` }, params: ProjectRoleParams,
     async handler({ db, params }) {
       return roleView(await roles.get(db, { projectId: params.projectId }, params.roleId));
     },
   });
   router.route({
-    method: 'PUT', url: '/projects/:projectId/roles/:roleId', summary: 'Replace a project role', tags: ['iam', 'projects'],
+    method: 'PUT', name: 'roles.project.replace', url: '/projects/:projectId/roles/:roleId', summary: 'Replace a project role', tags: ['iam', 'projects'],
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `project/${p.projectId}/role/${p.roleId}` },
     params: ProjectRoleParams, body: RoleBody,
     async handler({ db, params, body, policies, principal }) {
@@ -128,7 +128,7 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
     },
   });
   router.route({
-    method: 'DELETE', url: '/projects/:projectId/roles/:roleId', summary: 'Delete a project role', tags: ['iam', 'projects'], status: 204,
+    method: 'DELETE', name: 'roles.project.delete', url: '/projects/:projectId/roles/:roleId', summary: 'Delete a project role', tags: ['iam', 'projects'], status: 204,
     access: { kind: 'gated', action: 'roles:write', resource: (p) => `project/${p.projectId}/role/${p.roleId}` }, params: ProjectRoleParams,
     async handler({ db, params, principal }) {
       await changed(db, principal, 'role.deleted', await roles.delete(db, { projectId: params.projectId }, params.roleId));

@@ -108,7 +108,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   const membersWrite = { kind: 'gated' as const, action: 'project.members:write', resource: (p: Record<string, string>) => `project/${p.projectId}` };
 
   router.route({
-    method: 'GET', url: '/projects/:projectId/members', summary: 'Project members (anonymous when public)', tags: ['members'],
+    method: 'GET', name: 'members.list', url: '/projects/:projectId/members', summary: 'Project members (anonymous when public)', tags: ['members'],
     access: membersRead, params: ProjectParams, querystring: StrictObject(CursorQuery),
     async handler({ db, params, query }) {
       const page = await cursorPage<MemberRow>(memberQuery(db, params.projectId),
@@ -119,7 +119,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   });
 
   router.route({
-    method: 'POST', url: '/projects/:projectId/members', summary: 'Add a user or an agent (user_id or agent_id) with one or more project roles', tags: ['members'], status: 201,
+    method: 'POST', name: 'members.add', url: '/projects/:projectId/members', summary: 'Add a user or an agent (user_id or agent_id) with one or more project roles', tags: ['members'], status: 201,
     access: membersWrite, params: ProjectParams,
     body: StrictObject({
       user_id: Type.Optional(Uuid), agent_id: Type.Optional(Uuid), role_ids: RoleIds, description: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -145,7 +145,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   });
 
   router.route({
-    method: 'GET', url: '/projects/:projectId/members/me/permissions', summary: 'Actions you hold in this project', tags: ['members', 'iam'],
+    method: 'GET', name: 'members.my_permissions', url: '/projects/:projectId/members/me/permissions', summary: 'Actions you hold in this project', tags: ['members', 'iam'],
     access: { kind: 'gated', action: 'projects:read', resource: (p) => `project/${p.projectId}` }, params: ProjectParams,
     async handler({ params, policies }) {
       return { actions: iam.projectActions(policies, params.projectId) };
@@ -153,7 +153,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   });
 
   router.route({
-    method: 'PATCH', url: '/projects/:projectId/members/:memberId', summary: 'Edit a member’s description', tags: ['members'],
+    method: 'PATCH', name: 'members.update', url: '/projects/:projectId/members/:memberId', summary: 'Edit a member’s description', tags: ['members'],
     access: membersWrite, params: MemberParams, body: StrictObject({ description: Type.String({ maxLength: 2000 }) }),
     async handler({ db, params, body, principal }) {
       const member = await loadMember(db, params.projectId, params.memberId);
@@ -167,7 +167,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   });
 
   router.route({
-    method: 'DELETE', url: '/projects/:projectId/members/:memberId', summary: 'Remove a member and their project roles', tags: ['members'], status: 204,
+    method: 'DELETE', name: 'members.remove', url: '/projects/:projectId/members/:memberId', summary: 'Remove a member and their project roles', tags: ['members'], status: 204,
     access: membersWrite, params: MemberParams,
     async handler({ db, params, principal }) {
       const member = await loadMember(db, params.projectId, params.memberId);
@@ -183,7 +183,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   });
 
   router.route({
-    method: 'GET', url: '/projects/:projectId/members/:memberId/roles', summary: 'A member’s project roles', tags: ['members', 'iam'],
+    method: 'GET', name: 'members.roles.list', url: '/projects/:projectId/members/:memberId/roles', summary: 'A member’s project roles', tags: ['members', 'iam'],
     access: membersRead, params: MemberParams,
     async handler({ db, params }) {
       const member = await loadMember(db, params.projectId, params.memberId);
@@ -193,7 +193,7 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   });
 
   router.route({
-    method: 'PUT', url: '/projects/:projectId/members/:memberId/roles', summary: 'Replace a member’s project roles', tags: ['members', 'iam'],
+    method: 'PUT', name: 'members.roles.replace', url: '/projects/:projectId/members/:memberId/roles', summary: 'Replace a member’s project roles', tags: ['members', 'iam'],
     access: membersWrite, params: MemberParams, body: StrictObject({ role_ids: RoleIds }),
     async handler({ db, params, body, principal, policies }) {
       const member = await loadMember(db, params.projectId, params.memberId);

@@ -79,10 +79,10 @@ function conflictFor(error: unknown, prefix: string): unknown {
 
 /** Projects: kernel-owned tenancy (reference 1.3, D8). */
 export function registerProjectRoutes(router: Router, services: KernelServices & { roles: RoleService }): void {
-  const { clock, iam, roles, activity, events } = services;
+  const { clock, iam, roles, activity, events, projectLifecycle } = services;
 
   router.route({
-    method: 'GET', url: '/projects', summary: 'Projects you can read', tags: ['projects'],
+    method: 'GET', name: 'projects.list', url: '/projects', summary: 'Projects you can read', tags: ['projects'],
     access: { kind: 'authenticated' }, querystring: ListProjects,
     async handler({ db, query, policies }) {
       const scope = iam.readableProjectFilter(policies);
@@ -102,7 +102,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
   });
 
   router.route({
-    method: 'POST', url: '/projects', summary: 'Create a project; you become its Admin', tags: ['projects'], status: 201,
+    method: 'POST', name: 'projects.create', url: '/projects', summary: 'Create a project; you become its Admin', tags: ['projects'], status: 201,
     access: { kind: 'gated', action: 'projects:create', resource: () => 'project' }, body: CreateProject,
     async handler({ db, body, principal, reply }) {
       assertSettingsBounded(body.settings);
@@ -139,6 +139,8 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
       const creator = principal!.type === 'agent' ? { member_type: 'agent', agent_id: principal!.id } : { member_type: 'human', user_id: principal!.id };
       await db('project_members').insert({ id: randomUUID(), project_id: row.id, ...creator, created_at: now, updated_at: now });
       await roles.attachTrusted(db, { type: principal!.type, id: principal!.id }, roleIds[PROJECT_FULL_ACCESS_KEY]!, row.id, principal!.id);
+      // Plugins seed their per-project data here, in this transaction (D20): statuses exist before the response.
+      await projectLifecycle.created(db, { id: row.id, name, task_id_prefix: prefix, is_public: row.is_public, created_by: row.created_by });
       await activity.record(db, { projectId: row.id, entityType: 'project', entityId: row.id, actor: principal, type: 'project.created', content: { name, task_id_prefix: prefix } });
       await events.emit(db, ProjectCreated, { projectId: row.id, actor: principal, payload: { project_id: row.id, name, task_id_prefix: prefix } });
       reply.header('etag', `"${row.version}"`);
@@ -147,7 +149,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
   });
 
   router.route({
-    method: 'GET', url: '/projects/:projectId', summary: 'Get a project (anonymous when public)', tags: ['projects'],
+    method: 'GET', name: 'projects.get', url: '/projects/:projectId', summary: 'Get a project (anonymous when public)', tags: ['projects'],
     access: { kind: 'gated', action: 'projects:read', resource: (p) => `project/${p.projectId}` }, params: ProjectParams,
     async handler({ db, params, reply }) {
       const row = await loadProject(db, params.projectId);
@@ -157,7 +159,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
   });
 
   router.route({
-    method: 'PATCH', url: '/projects/:projectId', summary: 'Edit a project (send version or If-Match to make it conditional)', tags: ['projects'],
+    method: 'PATCH', name: 'projects.update', url: '/projects/:projectId', summary: 'Edit a project (send version or If-Match to make it conditional)', tags: ['projects'],
     access: { kind: 'gated', action: 'projects:write', resource: (p) => `project/${p.projectId}` },
     params: ProjectParams, body: UpdateProject,
     async handler({ db, params, body, principal, request, reply }) {
@@ -201,7 +203,7 @@ export function registerProjectRoutes(router: Router, services: KernelServices &
   });
 
   router.route({
-    method: 'DELETE', url: '/projects/:projectId', summary: 'Delete a project (soft; its name and prefix become free)', tags: ['projects'], status: 204,
+    method: 'DELETE', name: 'projects.delete', url: '/projects/:projectId', summary: 'Delete a project (soft; its name and prefix become free)', tags: ['projects'], status: 204,
     access: { kind: 'gated', action: 'projects:delete', resource: (p) => `project/${p.projectId}` }, params: ProjectParams,
     async handler({ db, params, principal }) {
       const project = await loadProject(db, params.projectId);

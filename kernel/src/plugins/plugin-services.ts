@@ -1,0 +1,94 @@
+import {
+  pluginNamespace, pluginSchemaName, type EventDefinition, type EventHandler, type HostFunctionDefinition, type PluginDb, type PluginManifest, type ProjectHook,
+  type ProjectRef, type RouteHandler, type ServiceRef,
+} from '@paca/plugin-sdk';
+import { coreServices } from '@paca/plugin-sdk';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Knex } from 'knex';
+import type { Principal } from '../auth/principal.js';
+import type { Clock } from '../clock.js';
+import type { Outbox } from '../events/outbox.js';
+import type { NotificationService } from '../notifications/notification-service.js';
+import type { ActivityLog } from '../projects/activity-log.js';
+import type { HostFunctionRegistry } from './host-function-registry.js';
+import { bindPluginDb, knexOf } from './plugin-db.js';
+import { PluginEventUndeclared, PluginHostFunctionInvalid, PluginRouteUndeclared, PluginSubscriptionUndeclared } from './plugin-errors.js';
+import type { StagedPlugin } from './staged-plugin.js';
+
+export interface KernelServiceDeps {
+  db: Knex;
+  clock: Clock;
+  outbox: Outbox;
+  activity: ActivityLog;
+  notifications: NotificationService;
+  hostFunctions: HostFunctionRegistry;
+  logger: FastifyBaseLogger;
+}
+
+/**
+ * The kernel services one plugin may receive in `deps`, bound to it: its schema, its manifest's
+ * routes, events and subscriptions. Registrations land in `staged` and take effect only if the
+ * whole plugin loads.
+ */
+export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin, deps: KernelServiceDeps): Map<string, unknown> {
+  const schema = pluginSchemaName(manifest.id);
+  const routeNames = new Set(manifest.routes.map((r) => r.name));
+  const subscriptionNames = new Set(manifest.subscriptions.map((s) => s.name));
+  const eventNames = new Set(manifest.events.map((e) => e.name));
+  const log = deps.logger.child({ plugin: manifest.id });
+  const services: Array<[ServiceRef<unknown>, unknown]> = [
+    [coreServices.db, bindPluginDb(deps.db, schema)],
+    [coreServices.routes, {
+      handle(name: string, handler: RouteHandler) {
+        if (!routeNames.has(name)) throw PluginRouteUndeclared({ plugin_id: manifest.id, route: name });
+        staged.handlers.set(name, handler);
+      },
+    }],
+    [coreServices.events, {
+      async emit<P>(db: PluginDb, definition: EventDefinition<P>, options: { projectId: string | null; payload: P; actor: { type: 'user' | 'agent'; id: string } | null }) {
+        if (!eventNames.has(definition.name)) throw PluginEventUndeclared({ plugin_id: manifest.id, event: definition.name });
+        const event = await deps.outbox.emit(knexOf(db) as Knex.Transaction, definition, options);
+        return { id: event.id };
+      },
+      subscribe(name: string, handler: EventHandler) {
+        if (!subscriptionNames.has(name)) throw PluginSubscriptionUndeclared({ plugin_id: manifest.id, subscription: name });
+        staged.subscriptions.set(name, handler);
+      },
+    }],
+    [coreServices.hooks, {
+      onProjectCreated: (hook: ProjectHook) => void staged.hooks.created.push(hook),
+      onProjectEnabled: (hook: ProjectHook) => void staged.hooks.enabled.push(hook),
+    }],
+    [coreServices.hostFunctions, {
+      register(definition: HostFunctionDefinition) {
+        deps.hostFunctions.validate(manifest.id, definition, pluginNamespace(manifest.id));
+        if (staged.hostFunctions.some((f) => f.name === definition.name)) {
+          throw PluginHostFunctionInvalid({ plugin_id: manifest.id, function: definition.name, reason: 'registered twice' });
+        }
+        staged.hostFunctions.push(definition);
+      },
+    }],
+    [coreServices.notifications, {
+      notify: (db: PluginDb, input: Parameters<NotificationService['notify']>[1]) => deps.notifications.notify(knexOf(db), input),
+    }],
+    [coreServices.activity, {
+      record: (db: PluginDb, input: Parameters<ActivityLog['record']>[1]) =>
+        deps.activity.record(knexOf(db), { ...input, actor: input.actor as Principal | null }),
+    }],
+    [coreServices.projects, {
+      async get(db: PluginDb, projectId: string): Promise<ProjectRef | null> {
+        const row = await knexOf(db)('projects').where({ id: projectId }).whereNull('deleted_at')
+          .first('id', 'name', 'task_id_prefix', 'is_public', 'created_by');
+        return (row as ProjectRef | undefined) ?? null;
+      },
+    }],
+    [coreServices.logger, {
+      debug: (message: string, fields?: object) => log.debug(fields ?? {}, message),
+      info: (message: string, fields?: object) => log.info(fields ?? {}, message),
+      warn: (message: string, fields?: object) => log.warn(fields ?? {}, message),
+      error: (message: string, fields?: object) => log.error(fields ?? {}, message),
+    }],
+    [coreServices.clock, { now: () => deps.clock.now() }],
+  ];
+  return new Map(services.map(([ref, impl]) => [ref.id, impl]));
+}
