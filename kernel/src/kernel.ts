@@ -84,7 +84,8 @@ export interface Kernel {
   events: EventSystem;
   /** Every plugin found, its state and load error; the MCP tool catalogue; WASM host functions. */
   plugins: { registry: PluginRegistry; catalogue: ToolCatalogue; hostFunctions: HostFunctionRegistry };
-  close(): Promise<void>;
+  /** Stops serving; `keepDatabase` leaves the database open for another kernel (restart tests). */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
 /** Wires the kernel: migrations, services, the admin bootstrap and every kernel route. */
@@ -184,11 +185,11 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   return {
     app, config, database, clock, services, routes: router.records, httpRoutes, bootstrap, events,
     plugins: { registry, catalogue, hostFunctions },
-    async close() {
+    async close(closeOptions = {}) {
       await app.close();
       await events.stop();
       if (redis) redis.disconnect();
-      await database.close();
+      if (!closeOptions.keepDatabase) await database.close();
     },
   };
 }

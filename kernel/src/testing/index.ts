@@ -1,5 +1,5 @@
 export { startTestKernel, TEST_ADMIN_PASSWORD } from './start-test-kernel.js';
-export type { ApiCall, ApiResponse, StartTestKernelOptions, TestKernel, TestUser } from './start-test-kernel.js';
+export type { ApiCall, ApiResponse, StartTestKernelOptions, TestKernel, TestPlugin, TestUser } from './start-test-kernel.js';
 export { expectData, expectError, expectStatus } from './assertions.js';
 export { startTestS3Server } from './s3-test-server.js';
 export type { TestS3Server } from './s3-test-server.js';

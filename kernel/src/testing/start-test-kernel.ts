@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../clock.js';
 import { loadConfig, type KernelConfig } from '../config/config.js';
+import type { PluginDefinition } from '@paca/plugin-sdk';
 import { createKernel, type Kernel } from '../kernel.js';
+import type { PluginSource } from '../plugins/plugin-source.js';
 import { createTestDatabase } from './test-database.js';
 
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -15,6 +17,21 @@ export interface StartTestKernelOptions {
   now?: Date | string | number;
   /** Environment variables layered over the test defaults (validated like at boot). */
   env?: Record<string, string>;
+  /**
+   * Plugins to load beside the discovered core plugins: a manifest (the parsed `plugin.json`)
+   * and its `definePlugin` result. `origin: 'core'` treats it like one from `core-plugins/`.
+   */
+  plugins?: TestPlugin[];
+  /** Load the repository's `core-plugins/` (default true). */
+  corePlugins?: boolean;
+}
+
+export interface TestPlugin {
+  manifest: unknown;
+  definition?: PluginDefinition;
+  origin?: 'core' | 'installed';
+  /** A folder holding the plugin, when its entry module should be imported from disk. */
+  dir?: string;
 }
 
 export interface ApiCall {
@@ -44,7 +61,8 @@ export interface TestUser {
 }
 
 export interface TestKernel {
-  kernel: Kernel;
+  /** The running kernel (a new one after `restart`). */
+  readonly kernel: Kernel;
   clock: ManualClock;
   config: KernelConfig;
   /** Bearer token of the bootstrap SUPER_ADMIN. */
@@ -57,6 +75,8 @@ export interface TestKernel {
    * principal with no roles at all (D15 negative tests); default is the default role (USER).
    */
   createUser(options?: { username?: string; platformRoles?: string[] }): Promise<TestUser>;
+  /** Stops the kernel and boots a new one on the same database (and the same plugins unless given). */
+  restart(options?: { plugins?: TestPlugin[] }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,11 +105,15 @@ export async function startTestKernel(options: StartTestKernelOptions = {}): Pro
   config.databaseUrl = null;
   const clock = new ManualClock(options.now ?? Date.now());
   const testDb = await createTestDatabase();
-  const kernel = await createKernel({
-    config, clock, database: testDb.database, logger: false,
-    redisNamespace: `paca:test:${randomBytes(6).toString('hex')}:`,
+  const redisNamespace = `paca:test:${randomBytes(6).toString('hex')}:`;
+  const boot = (plugins: TestPlugin[]) => createKernel({
+    config, clock, database: testDb.database, logger: false, redisNamespace,
     secrets: { jwtSecret: config.jwtSecret!, encryptionKey: config.encryptionKey! },
+    plugins: plugins.map(toSource),
+    ...(options.corePlugins === false ? { corePluginsDir: null } : {}),
   });
+  let currentPlugins = options.plugins ?? [];
+  let kernel = await boot(currentPlugins);
 
   const api = async <T = any>(method: InjectOptions['method'], url: string, call: ApiCall = {}): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { ...call.headers };
@@ -138,11 +162,23 @@ export async function startTestKernel(options: StartTestKernelOptions = {}): Pro
   };
 
   return {
-    kernel, clock, config, adminToken, api, login, createUser,
+    get kernel() {
+      return kernel;
+    },
+    clock, config, adminToken, api, login, createUser,
+    async restart(restartOptions = {}) {
+      await kernel.close({ keepDatabase: true });
+      currentPlugins = restartOptions.plugins ?? currentPlugins;
+      kernel = await boot(currentPlugins);
+    },
     async close() {
       await kernel.close();
       await testDb.dispose();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function toSource(plugin: TestPlugin): PluginSource {
+  return { origin: plugin.origin ?? 'installed', dir: plugin.dir ?? null, manifest: plugin.manifest, ...(plugin.definition ? { definition: plugin.definition } : {}) };
 }
