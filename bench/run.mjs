@@ -11,7 +11,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -254,6 +254,8 @@ async function measureScenario({ name, backend, raw, kernel, adminToken, baselin
 
 async function runBackend(backend, raw, machine) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paca-bench-'));
+  // The measured plugin is installed the way an admin installs one by hand: a folder in DATA_DIR/plugins.
+  await cp(path.join(BENCH_DIR, 'plugins'), path.join(dataDir, 'plugins'), { recursive: true });
   const database = backend === 'postgres' ? await createPostgresDatabase() : null;
   const cleanup = async () => {
     await rm(dataDir, { recursive: true, force: true });

@@ -38,6 +38,17 @@ export async function createUser(baseUrl, adminToken, prefix) {
   return { username, token: changed.data.access_token };
 }
 
+/** A project made by the admin with a fresh USER as its Editor. */
+async function editorOfProject(kernelUrl, adminToken, tag) {
+  const project = (await api(kernelUrl, 'POST', '/api/v1/projects', { token: adminToken, body: { name: projectName(Date.now() % 100000, tag) } })).data;
+  const roles = (await api(kernelUrl, 'GET', `/api/v1/projects/${project.id}/roles`, { token: adminToken })).data.items;
+  const editorRole = roles.find((r) => r.name === 'Editor');
+  const editor = await createUser(kernelUrl, adminToken, `bench_${tag}`);
+  const me = (await api(kernelUrl, 'GET', '/api/v1/users/me', { token: editor.token })).data;
+  await api(kernelUrl, 'POST', `/api/v1/projects/${project.id}/members`, { token: adminToken, body: { user_id: me.id, role_ids: [editorRole.id] } });
+  return { projectId: project.id, editor };
+}
+
 async function inBatches(count, size, make) {
   const out = [];
   for (let i = 0; i < count; i += size) {
@@ -148,6 +159,39 @@ export const SCENARIOS = {
     },
   },
 
+  // The plugin host's cost: the same caller reads a project through a kernel route and through a
+  // plugin route (bench/plugins/bench-notes, installed from DATA_DIR/plugins). The plugin route adds
+  // the manifest gate and the role grants of D16 (the Editor holds bench_notes:read only through them).
+  'kernel-project-read': {
+    server: 'kernel',
+    title: 'Kernel route: project members',
+    request: { method: 'GET', path: '/api/v1/projects/:projectId/members', auth: 'Bearer token of a project Editor' },
+    setupText: 'A USER who is Editor (and nothing else) of one project with 2 members lists its members (cursor page, 2 items).',
+    latencyRate: { pglite: 100, postgres: 200 },
+    latencyRateWhy: { pglite: 'one connection to PostgreSQL-in-WASM: 200 req/s would measure queueing' },
+    async setup({ kernelUrl, adminToken }) {
+      const { projectId, editor } = await editorOfProject(kernelUrl, adminToken, 'members');
+      return { target: () => ({ url: `${kernelUrl}/api/v1/projects/${projectId}/members`, headers: { authorization: `Bearer ${editor.token}` } }) };
+    },
+  },
+
+  'plugin-project-read': {
+    server: 'kernel',
+    title: 'Plugin route: list notes',
+    request: { method: 'GET', path: '/api/v1/plugins/bench-notes/projects/:projectId/notes', auth: 'Bearer token of a project Editor' },
+    setupText: 'bench-notes, a native plugin installed in DATA_DIR/plugins: its route, migration and role grants go through the plugin host. A USER who is Editor of one project (bench_notes:read only via the Editor role grant) lists 20 of the project\'s 20 notes.',
+    latencyRate: { pglite: 100, postgres: 200 },
+    latencyRateWhy: { pglite: 'one connection to PostgreSQL-in-WASM: 200 req/s would measure queueing' },
+    async setup({ kernelUrl, adminToken }) {
+      const { projectId, editor } = await editorOfProject(kernelUrl, adminToken, 'notes');
+      const url = `${kernelUrl}/api/v1/plugins/bench-notes/projects/${projectId}/notes`;
+      for (let i = 0; i < 20; i++) await api(kernelUrl, 'POST', `/api/v1/plugins/bench-notes/projects/${projectId}/notes`, { token: editor.token, body: { text: `note ${i}` } });
+      const page = await api(kernelUrl, 'GET', `/api/v1/plugins/bench-notes/projects/${projectId}/notes`, { token: editor.token });
+      if (page.data.items.length !== 20) throw new Error(`plugin-project-read setup: expected 20 notes, got ${page.data.items.length}`);
+      return { target: () => ({ url, headers: { authorization: `Bearer ${editor.token}` } }) };
+    },
+  },
+
   login: {
     server: 'kernel',
     title: 'Login (argon2id)',
@@ -168,4 +212,4 @@ export const SCENARIOS = {
   },
 };
 
-export const SCENARIO_ORDER = ['baseline', 'healthz', 'list-projects', 'create-project', 'login'];
+export const SCENARIO_ORDER = ['baseline', 'healthz', 'list-projects', 'create-project', 'login', 'kernel-project-read', 'plugin-project-read'];

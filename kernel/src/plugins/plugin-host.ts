@@ -248,7 +248,8 @@ export class PluginHost {
   }
 
   private fail(id: string, origin: PluginSource['origin'], manifest: PluginManifest | null, error: PacaError, enabled = true): void {
-    this.deps.logger.error({ plugin: id, error_code: error.code, err: error.cause ?? error }, error.message);
+    // The coded error says what is wrong; a stack only helps when plugin code or the database threw.
+    this.deps.logger.error({ plugin: id, error_code: error.code, details: error.details, ...(error.cause ? { err: error.cause } : {}) }, error.message);
     this.deps.registry.add({
       id, origin, manifest, status: 'failed', error, enabled, hooks: { created: [], enabled: [] }, order: Number.MAX_SAFE_INTEGER, migrationsApplied: [],
     });
