@@ -47,6 +47,8 @@ import { PluginEnablement } from './plugins/plugin-enablement.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { registerPluginListRoutes } from './plugins/plugin-list-routes.js';
 import { PluginRegistry } from './plugins/plugin-registry.js';
+import { registerPluginSecretRoutes } from './plugins/plugin-secret-routes.js';
+import { PluginSecrets } from './plugins/plugin-secrets.js';
 import { DEFAULT_CORE_PLUGINS_DIR, discoverPlugins, type PluginSource } from './plugins/plugin-source.js';
 import { ProjectLifecycle } from './plugins/project-lifecycle.js';
 import { registerProjectPluginRoutes } from './plugins/project-plugin-routes.js';
@@ -167,6 +169,8 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const enablement = new PluginEnablement(registry, projectLifecycle, events.outbox, clock);
   const installedPluginsDir = path.join(config.dataDir, 'plugins');
   registerAdminPluginRoutes(router, { registry, enablement, installedDir: installedPluginsDir });
+  const pluginSecrets = new PluginSecrets(services.secretBox, clock);
+  registerPluginSecretRoutes(router, { enablement, secrets: pluginSecrets });
   registerProjectPluginRoutes(router, { registry, enablement, iam });
   registerPluginListRoutes(router, { registry, iam });
   registerToolRoutes(router, { catalogue, registry, iam });
@@ -175,7 +179,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const installed = await discoverPlugins(installedPluginsDir, 'installed');
   const host = new PluginHost({
     db, clock, router, iam, events, activity: services.activity, notifications: services.notifications, registry, hostFunctions,
-    catalogue, lifecycle: projectLifecycle, logger: app.log, hostVersion: KERNEL_VERSION,
+    catalogue, lifecycle: projectLifecycle, secrets: pluginSecrets, logger: app.log, hostVersion: KERNEL_VERSION,
   });
   await host.load([...core.sources, ...installed.sources, ...(options.plugins ?? [])], [...core.failures, ...installed.failures]);
   await host.provisionExistingProjects();

@@ -169,6 +169,12 @@ export interface PluginLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The secrets this plugin's manifest declares, as an admin set them (`PUT /admin/plugins/:id/secrets/:key`). */
+export interface PluginSecrets {
+  /** The value, or null while unset; an undeclared key throws `PLUGIN_SECRET_UNDECLARED`. */
+  get(key: string): Promise<string | null>;
+}
+
 export interface PluginClock {
   now(): Date;
 }
@@ -185,4 +191,5 @@ export const coreServices = {
   projects: createServiceRef<PluginProjects>({ id: 'kernel.projects' }),
   logger: createServiceRef<PluginLogger>({ id: 'kernel.logger' }),
   clock: createServiceRef<PluginClock>({ id: 'kernel.clock' }),
+  secrets: createServiceRef<PluginSecrets>({ id: 'kernel.secrets' }),
 } as const satisfies Record<string, ServiceRef<unknown>>;

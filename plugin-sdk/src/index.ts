@@ -16,5 +16,5 @@ export { coreServices } from './core-services.js';
 export type {
   PrincipalRef, PluginDb, ProjectRef, ListScope, RouteRequest, RouteHandler, PluginRoutes, EmitOptions, PluginEvent, EventHandler,
   PluginEvents, ProjectHook, ProjectHooks, HostFunctionCall, HostFunctionDefinition, HostFunctions, NotifyInput, PluginNotifications,
-  ActivityInput, PluginActivity, PluginProjects, PluginLogger, PluginClock,
+  ActivityInput, PluginActivity, PluginProjects, PluginLogger, PluginClock, PluginSecrets,
 } from './core-services.js';

@@ -94,6 +94,9 @@ const ROUTE_CLASSES: Record<string, 'public' | 'authenticated' | 'gated'> = {
   'GET /api/v1/admin/plugins/:pluginId': 'gated',
   'PATCH /api/v1/admin/plugins/:pluginId': 'gated',
   'DELETE /api/v1/admin/plugins/:pluginId': 'gated',
+  'GET /api/v1/admin/plugins/:pluginId/secrets': 'gated',
+  'PUT /api/v1/admin/plugins/:pluginId/secrets/:key': 'gated',
+  'DELETE /api/v1/admin/plugins/:pluginId/secrets/:key': 'gated',
   'GET /api/v1/projects/:projectId/plugins': 'gated',
   'PUT /api/v1/projects/:projectId/plugins/:pluginId': 'gated',
 };

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Router, RouteAccess } from '../http/router.js';
 import { Uuid } from '../http/schemas.js';
 import type { IamService } from '../iam/iam-service.js';
+import { runWithConnection } from './plugin-call-context.js';
 import { bindPluginDb } from './plugin-db.js';
 import type { PluginRegistry } from './plugin-registry.js';
 
@@ -52,7 +53,7 @@ export function mountPluginRoute(router: Router, manifest: PluginManifest, route
     handler: async (ctx) => {
       const params = ctx.params as Record<string, string>;
       const projectId = params.projectId ?? null;
-      return handler({
+      return runWithConnection(ctx.db, () => handler({
         params,
         query: ctx.query,
         body: ctx.body,
@@ -66,7 +67,7 @@ export function mountPluginRoute(router: Router, manifest: PluginManifest, route
         },
         headers: ctx.request.headers,
         setHeader: (name, value) => void ctx.reply.header(name, value),
-      });
+      }));
     },
   });
 }

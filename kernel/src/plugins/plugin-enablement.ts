@@ -69,8 +69,8 @@ export class PluginEnablement {
   }
 
   /**
-   * Uninstall (D21): the row and per-project switches go; the schema and its data stay unless
-   * `purge`. Files under DATA_DIR are the caller's to remove after commit.
+   * Uninstall (D21): the row and per-project switches go; the schema, its data and the plugin's
+   * secrets stay unless `purge`. Files under DATA_DIR are the caller's to remove after commit.
    */
   async uninstall(tx: Knex.Transaction, pluginId: string, purge: boolean, actor: Principal): Promise<PluginRecord> {
     const record = this.known(pluginId);
@@ -78,7 +78,10 @@ export class PluginEnablement {
     this.assertMayDisable(record, () => true);
     await tx('project_plugins').where({ plugin_id: pluginId }).delete();
     await tx('plugins').where({ id: pluginId }).delete();
-    if (purge) await dropPluginSchema(tx, pluginId);
+    if (purge) {
+      await dropPluginSchema(tx, pluginId);
+      await tx('plugin_secrets').where({ plugin_id: pluginId }).delete();
+    }
     await this.events.emit(tx, PluginUninstalled, {
       projectId: null, actor, payload: { plugin_id: pluginId, version: record.manifest?.version ?? '', purged: purge },
     });

@@ -60,3 +60,5 @@ export const PluginRuntimeUnavailable = defineError<Named & { runtime: string }>
   ({ plugin_id, runtime }) => `plugin ${plugin_id} needs the ${runtime} runtime, which this kernel does not provide yet`);
 export const PluginActionTaken = defineError<Named & { action: string }>('PLUGIN_ACTION_TAKEN', 422,
   ({ plugin_id, action }) => `plugin ${plugin_id} declares action ${action}, which is already declared`);
+export const PluginSecretUndeclared = defineError<Named & { key: string }>('PLUGIN_SECRET_UNDECLARED', 422,
+  ({ plugin_id, key }) => `plugin ${plugin_id} declares no secret ${key}`);

@@ -19,6 +19,7 @@ import { checkManifest } from './check-manifest.js';
 import type { HostFunctionRegistry } from './host-function-registry.js';
 import { dependencyFailed, resolveLoadOrder } from './load-order.js';
 import { mountPluginRoute, renderResource, resourceTemplate } from './mount-plugin-route.js';
+import { runWithConnection } from './plugin-call-context.js';
 import { bindPluginDb } from './plugin-db.js';
 import {
   PluginActionTaken, PluginEntryInvalid, PluginInitFailed, PluginInvalidManifest, PluginNameTaken, PluginRouteConflict,
@@ -26,6 +27,7 @@ import {
 } from './plugin-errors.js';
 import { migratePlugin } from './plugin-migrations.js';
 import type { PluginRegistry } from './plugin-registry.js';
+import type { PluginSecrets } from './plugin-secrets.js';
 import { kernelServicesFor } from './plugin-services.js';
 import type { DiscoveryFailure, PluginSource } from './plugin-source.js';
 import type { ProjectLifecycle } from './project-lifecycle.js';
@@ -43,6 +45,7 @@ export interface PluginHostDeps {
   hostFunctions: HostFunctionRegistry;
   catalogue: ToolCatalogue;
   lifecycle: ProjectLifecycle;
+  secrets: PluginSecrets;
   logger: FastifyBaseLogger;
   hostVersion: string;
 }
@@ -193,7 +196,7 @@ export class PluginHost {
             const off = await tx('project_plugins').where({ project_id: event.project_id, plugin_id: manifest.id, enabled: false }).first('plugin_id');
             if (off) return;
           }
-          await handler(bindPluginDb(tx, schema), storedEventToPluginEvent(event));
+          await runWithConnection(tx, () => handler(bindPluginDb(tx, schema), storedEventToPluginEvent(event)));
         },
       });
     }

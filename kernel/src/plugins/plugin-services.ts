@@ -13,6 +13,8 @@ import type { ActivityLog } from '../projects/activity-log.js';
 import type { HostFunctionRegistry } from './host-function-registry.js';
 import { bindPluginDb, knexOf } from './plugin-db.js';
 import { PluginEventUndeclared, PluginHostFunctionInvalid, PluginRouteUndeclared, PluginSubscriptionUndeclared } from './plugin-errors.js';
+import { currentConnection } from './plugin-call-context.js';
+import type { PluginSecrets } from './plugin-secrets.js';
 import type { StagedPlugin } from './staged-plugin.js';
 
 export interface KernelServiceDeps {
@@ -22,6 +24,7 @@ export interface KernelServiceDeps {
   activity: ActivityLog;
   notifications: NotificationService;
   hostFunctions: HostFunctionRegistry;
+  secrets: PluginSecrets;
   logger: FastifyBaseLogger;
 }
 
@@ -89,6 +92,7 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
       error: (message: string, fields?: object) => log.error(fields ?? {}, message),
     }],
     [coreServices.clock, { now: () => deps.clock.now() }],
+    [coreServices.secrets, { get: (key: string) => deps.secrets.get(currentConnection(deps.db), manifest, key) }],
   ];
   return new Map(services.map(([ref, impl]) => [ref.id, impl]));
 }

@@ -1,6 +1,7 @@
 import { pluginSchemaName, type ProjectRef } from '@paca/plugin-sdk';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
+import { runWithConnection } from './plugin-call-context.js';
 import { bindPluginDb } from './plugin-db.js';
 import type { PluginRecord, PluginRegistry } from './plugin-registry.js';
 
@@ -21,7 +22,7 @@ export class ProjectLifecycle {
     for (const record of this.registry.serving()) {
       if (!hasHooks(record)) continue;
       const db = bindPluginDb(tx, pluginSchemaName(record.id));
-      for (const hook of record.hooks.created) await hook(db, project);
+      for (const hook of record.hooks.created) await runWithConnection(tx, () => hook(db, project));
       const now = this.clock.now();
       await tx('project_plugins').insert({ project_id: project.id, plugin_id: record.id, enabled: true, provisioned_at: now, updated_at: now })
         .onConflict(['project_id', 'plugin_id']).merge({ provisioned_at: now, updated_at: now });
@@ -39,7 +40,7 @@ export class ProjectLifecycle {
     const project = (await tx('projects').where({ id: projectId }).whereNull('deleted_at').first(PROJECT_REF_COLUMNS)) as ProjectRef | undefined;
     if (!project) return false;
     const db = bindPluginDb(tx, pluginSchemaName(pluginId));
-    for (const hook of record.hooks.enabled) await hook(db, project);
+    for (const hook of record.hooks.enabled) await runWithConnection(tx, () => hook(db, project));
     await tx('project_plugins').where({ project_id: projectId, plugin_id: pluginId }).update({ provisioned_at: now, updated_at: now });
     return true;
   }

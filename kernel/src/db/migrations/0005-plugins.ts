@@ -28,4 +28,13 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw('CREATE INDEX project_plugins_disabled ON project_plugins (project_id) WHERE NOT enabled');
   await knex.raw('CREATE INDEX project_plugins_plugin ON project_plugins (plugin_id)');
+  /** Values of the secrets a manifest declares (`secrets`), sealed with ENCRYPTION_KEY (D9). */
+  await knex.schema.createTable('plugin_secrets', (t) => {
+    t.text('plugin_id').notNullable();
+    t.text('key').notNullable();
+    t.text('ciphertext').notNullable();
+    t.uuid('updated_by');
+    t.timestamp('updated_at', { useTz: true }).notNullable();
+    t.primary(['plugin_id', 'key']);
+  });
 }
