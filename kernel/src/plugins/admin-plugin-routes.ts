@@ -37,7 +37,7 @@ export function registerAdminPluginRoutes(router: Router, deps: { registry: Plug
     access: { kind: 'gated', action: 'plugins:write', resource: (p) => `plugin/${p.pluginId}` }, params: Params,
     body: StrictObject({ enabled: Type.Boolean() }),
     async handler({ db, params, body, principal }) {
-      await registry.refreshEnabled(true);
+      await registry.refreshEnabled(true, db);
       const record = await enablement.setEnabled(db as never, params.pluginId, body.enabled, principal!);
       return { ...adminPluginView(record), enabled: body.enabled };
     },

@@ -9,13 +9,16 @@ import type { PluginSource } from './plugin-source.js';
  * and that every JSON schema compiles. Core plugins may use the reference's names and paths.
  */
 export function checkManifest(source: PluginSource, ajv: Ajv): PluginManifest {
+  // A plugin on disk is known by its folder until its manifest is valid: an invalid plugin.json that
+  // claims another plugin's id must not be reported under (and hidden behind) that plugin.
+  const folder = source.dir ? path.basename(source.dir) : null;
   const rawId = typeof (source.manifest as { id?: unknown })?.id === 'string' ? (source.manifest as { id: string }).id : null;
-  const fallbackId = rawId ?? (source.dir ? path.basename(source.dir) : 'unknown');
+  const reportedId = folder ?? rawId ?? 'unknown';
   const parsed = parseManifest(source.manifest);
-  if (!parsed.success) throw PluginInvalidManifest({ plugin_id: fallbackId, issues: parsed.issues });
+  if (!parsed.success) throw PluginInvalidManifest({ plugin_id: reportedId, issues: parsed.issues });
   const manifest = parsed.manifest;
   const issues: ManifestIssue[] = [];
-  if (source.dir && path.basename(source.dir) !== manifest.id) issues.push({ path: 'id', message: `must equal its folder name ${path.basename(source.dir)}` });
+  if (folder && folder !== manifest.id) issues.push({ path: 'id', message: `is ${manifest.id}; must equal its folder name ${folder}` });
   if (manifest.runtime === 'native' && source.dir === null && !source.definition) issues.push({ path: 'main', message: 'no code was supplied' });
 
   if (source.origin !== 'core') {
@@ -51,6 +54,6 @@ export function checkManifest(source: PluginSource, ajv: Ajv): PluginManifest {
   });
   manifest.events.forEach((e, i) => compiles(e.schema, `events.${i}.schema`));
   manifest.mcp.tools.forEach((t, i) => compiles(t.input_schema, `mcp.tools.${i}.input_schema`));
-  if (issues.length > 0) throw PluginInvalidManifest({ plugin_id: manifest.id, issues });
+  if (issues.length > 0) throw PluginInvalidManifest({ plugin_id: reportedId, issues });
   return manifest;
 }

@@ -27,9 +27,10 @@ export class PluginEnablement {
   async setEnabled(tx: Knex.Transaction, pluginId: string, enabled: boolean, actor: Principal): Promise<PluginRecord> {
     const record = this.known(pluginId);
     await tx('plugins').where({ id: pluginId }).forUpdate().first('id');
+    // Before the no-op check: a failed plugin's switch is usually still on, and "enabled" must not read as serving.
+    if (enabled && record.status !== 'active') throw PluginNotLoaded({ plugin_id: pluginId, load_error: record.error?.code ?? 'unknown' });
     if (record.enabled === enabled) return record;
     if (enabled) {
-      if (record.status !== 'active') throw PluginNotLoaded({ plugin_id: pluginId, load_error: record.error?.code ?? 'unknown' });
       const off = Object.keys(record.manifest!.requires).find((d) => !this.registry.get(d)?.enabled);
       if (off) throw PluginDependencyDisabled({ plugin_id: pluginId, dependency: off });
     } else {

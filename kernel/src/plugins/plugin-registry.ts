@@ -99,22 +99,27 @@ export class PluginRegistry implements RoleGrantSource {
     }
   }
 
-  /** Re-reads workspace-wide switches when the cached copy is older than the TTL. */
-  async refreshEnabled(force = false): Promise<void> {
+  /**
+   * Re-reads workspace-wide switches when the cached copy is older than the TTL. A handler inside a
+   * transaction passes it as `db`: on PGlite the pool's only connection is that transaction's, so a
+   * read through the pool would wait for it forever.
+   */
+  async refreshEnabled(force = false, db?: Knex): Promise<void> {
     if (!force && this.clockMs() - this.enabledReadAt < ENABLED_TTL_MS) return;
-    this.refreshing ??= (async () => {
-      try {
-        const rows = (await this.db('plugins').select('id', 'enabled')) as Array<{ id: string; enabled: boolean }>;
-        const present = new Set(rows.map((r) => r.id));
-        for (const row of rows) this.setEnabled(row.id, row.enabled);
-        // Uninstalled on another node: stop serving here too.
-        for (const record of this.records.values()) if (record.manifest && !present.has(record.id) && record.status === 'active') record.status = 'uninstalled';
-        this.enabledReadAt = this.clockMs();
-      } finally {
-        this.refreshing = null;
-      }
-    })();
+    if (db) return this.readEnabled(db);
+    this.refreshing ??= this.readEnabled(this.db).finally(() => {
+      this.refreshing = null;
+    });
     await this.refreshing;
+  }
+
+  private async readEnabled(db: Knex): Promise<void> {
+    const rows = (await db('plugins').select('id', 'enabled')) as Array<{ id: string; enabled: boolean }>;
+    const present = new Set(rows.map((r) => r.id));
+    for (const row of rows) this.setEnabled(row.id, row.enabled);
+    // Uninstalled on another node: stop serving here too.
+    for (const record of this.records.values()) if (record.manifest && !present.has(record.id) && record.status === 'active') record.status = 'uninstalled';
+    this.enabledReadAt = this.clockMs();
   }
 
   /** Wall time, not the kernel clock: tests freeze the kernel clock, replicas must still converge. */

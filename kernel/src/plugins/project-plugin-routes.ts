@@ -34,7 +34,7 @@ export function registerProjectPluginRoutes(router: Router, deps: { registry: Pl
     params: StrictObject({ projectId: Uuid, pluginId: PluginIdParam }),
     body: StrictObject({ enabled: Type.Boolean() }),
     async handler({ db, params, body, principal }) {
-      await registry.refreshEnabled();
+      await registry.refreshEnabled(false, db);
       const enabled = await enablement.setProjectEnabled(db as never, params.projectId, params.pluginId, body.enabled, principal!);
       return { plugin_id: params.pluginId, project_id: params.projectId, enabled };
     },
