@@ -25,8 +25,6 @@ export interface PluginDb {
   raw(sql: string, bindings?: readonly Knex.RawBinding[]): Knex.Raw;
   /** Runs `fn` in a transaction (a savepoint when already inside one). */
   transaction<T>(fn: (tx: PluginDb) => Promise<T>): Promise<T>;
-  /** The underlying connection or transaction: pass the handle itself to kernel services instead. */
-  readonly knex: Knex;
 }
 
 /** A live project as plugins see it. */
@@ -71,6 +69,8 @@ export interface EmitOptions<P> {
   projectId: string | null;
   payload: P;
   actor: PrincipalRef | null;
+  /** D24; default from the actor (`user`/`agent`), `system` without one. */
+  origin?: 'user' | 'agent' | 'automation' | 'system' | 'plugin';
 }
 
 /** A stored event as consumers receive it (D24). */

@@ -191,11 +191,13 @@ export const PluginManifest = z.strictObject({
   if (manifest.runtime === 'native' && manifest.collections.length > 0) issue(['collections'], 'collections are for WASM plugins; native plugins own their schema');
   if (manifest.requires[manifest.id] !== undefined) issue(['requires', manifest.id], 'a plugin cannot require itself');
 
-  const declared = new Set(manifest.actions.map((a) => a.action));
+  const declared = new Map(manifest.actions.map((a) => [a.action, a.scope]));
   duplicates(manifest.actions.map((a) => a.action)).forEach((name) => issue(['actions'], `action ${name} is declared twice`));
   for (const [role, actions] of Object.entries(manifest.role_grants)) {
     (actions ?? []).forEach((action, i) => {
       if (!declared.has(action)) issue(['role_grants', role, i], `grants ${action}, which this plugin does not declare`);
+      // Role grants apply inside projects (D16); a platform action would never match there.
+      else if (declared.get(action) !== 'project') issue(['role_grants', role, i], `${action} is a platform action; role grants give project actions only`);
     });
   }
 

@@ -48,6 +48,21 @@ export class ConsumerHost {
     if (!this.stopped) this.kick(true);
   }
 
+  /**
+   * A consumer registered for the first time starts at the current end of every scope rather than
+   * replaying the retention window: a plugin installed today does not act on last week's events.
+   * Scopes created later start from their beginning. Does nothing once the consumer has a cursor.
+   */
+  async startAtEnd(name: string): Promise<void> {
+    await this.db.raw(
+      `INSERT INTO event_consumer_cursors (consumer, scope, last_seq)
+       SELECT ?, c.scope, c.seq FROM event_counters c
+       WHERE NOT EXISTS (SELECT 1 FROM event_consumer_cursors k WHERE k.consumer = ?)
+       ON CONFLICT DO NOTHING`,
+      [name, name],
+    );
+  }
+
   start(): void {
     this.stopped = false;
     this.unsubscribe = this.transport.subscribe((event) => this.onDelivery(event));

@@ -212,6 +212,11 @@ export class Router {
     const resource = access.resource(params);
     if (!this.deps.iam.allows(policies, access.action, resource)) {
       if (!principal) throw Unauthenticated({});
+      // A plugin that is off grants nothing, so its members would read 403; tell those who may see
+      // the project (or anyone, off-project) the real reason: 404 PLUGIN_NOT_ENABLED (D21).
+      if (spec.gate && (!params.projectId || (project && this.deps.iam.allows(policies, 'projects:read', `project/${project.id}`)))) {
+        await spec.gate({ params, project });
+      }
       throw Forbidden({ action: access.action, resource });
     }
     // Checked only once access is granted, so the answer reveals nothing to outsiders.

@@ -9,6 +9,8 @@ export interface ActionDefinition {
   platformRoot: string | null;
   /** Checked inside a project (`project/<id>/…`). */
   projectScoped: boolean;
+  /** The plugin that declares it; kernel actions have none. */
+  pluginId?: string;
 }
 
 const define = (action: string, description: string, platformRoot: string | null, projectScoped: boolean): ActionDefinition =>

@@ -20,6 +20,8 @@ export type GrantedRole = 'Admin' | 'Editor' | 'Viewer' | 'public';
  */
 export interface RoleGrantSource {
   grants(role: GrantedRole): ReadonlyArray<{ pluginId: string; actions: readonly string[] }>;
+  /** Loaded and switched on workspace-wide. */
+  isServing(pluginId: string): boolean;
 }
 
 const GRANTED_PROJECT_ROLES = new Set<string>(['Admin', 'Editor', 'Viewer']);
@@ -151,18 +153,26 @@ export class IamService {
     return decisions.includes('allow');
   }
 
-  /** Actions allowed on their platform roots (`GET /users/me/global-permissions`). */
+  /** Actions allowed on their platform roots (`GET /users/me/global-permissions`); a plugin's only while it serves. */
   platformActions(set: PolicySet): string[] {
     return this.catalogue()
-      .filter((a) => a.platformRoot !== null && this.allows(set, a.action, a.platformRoot))
+      .filter((a) => a.platformRoot !== null && this.pluginServes(a) && this.allows(set, a.action, a.platformRoot))
       .map((a) => a.action);
   }
 
-  /** Actions allowed inside one project (`GET /projects/:id/members/me/permissions`). */
-  projectActions(set: PolicySet, projectId: string): string[] {
+  /**
+   * Actions allowed inside one project (`GET /projects/:id/members/me/permissions`). A plugin's
+   * actions count only where it is on (D21): even `*` does not reach a plugin that is off.
+   */
+  projectActions(set: PolicySet, projectId: string, disabledPlugins: readonly string[] = []): string[] {
     return this.catalogue()
-      .filter((a) => a.projectScoped && this.allows(set, a.action, `project/${projectId}`))
+      .filter((a) => a.projectScoped && this.pluginServes(a, disabledPlugins) && this.allows(set, a.action, `project/${projectId}`))
       .map((a) => a.action);
+  }
+
+  private pluginServes(action: ActionDefinition, disabledPlugins: readonly string[] = []): boolean {
+    if (!action.pluginId) return true;
+    return (this.grantSource?.isServing(action.pluginId) ?? false) && !disabledPlugins.includes(action.pluginId);
   }
 
   /**

@@ -40,7 +40,7 @@ export function registerRoleRoutes(router: Router, services: KernelServices & { 
     method: 'GET', name: 'roles.actions', url: '/roles/actions', summary: 'The IAM action catalogue', tags: ['iam'],
     access: { kind: 'authenticated' },
     async handler() {
-      return { items: iam.catalogue().map((a) => ({ action: a.action, description: a.description, platform_root: a.platformRoot, project_scoped: a.projectScoped })) };
+      return { items: iam.catalogue().map((a) => ({ action: a.action, description: a.description, platform_root: a.platformRoot, project_scoped: a.projectScoped, plugin_id: a.pluginId ?? null })) };
     },
   });
 

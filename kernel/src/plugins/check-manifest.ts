@@ -22,6 +22,8 @@ export function checkManifest(source: PluginSource, ajv: Ajv): PluginManifest {
   if (manifest.runtime === 'native' && source.dir === null && !source.definition) issues.push({ path: 'main', message: 'no code was supplied' });
 
   if (source.origin !== 'core') {
+    // Only first-party plugins are core (D21): an installed one must stay removable.
+    if (!manifest.optional) issues.push({ path: 'optional', message: 'only core plugins (core-plugins/) may be optional: false' });
     const ns = pluginNamespace(manifest.id);
     manifest.actions.forEach((a, i) => {
       if (!a.action.startsWith(`${ns}:`)) issues.push({ path: `actions.${i}.action`, message: `must be in the plugin's namespace ${ns}:` });

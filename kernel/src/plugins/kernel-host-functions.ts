@@ -1,4 +1,6 @@
+import type { PluginDb } from '@paca/plugin-sdk';
 import type { HostFunctionRegistry } from './host-function-registry.js';
+import { knexOf } from './plugin-db.js';
 
 /**
  * The kernel's own reads for WASM plugins (issue 8 lists them): the call's project and its
@@ -8,15 +10,15 @@ export function registerKernelHostFunctions(registry: HostFunctionRegistry): voi
   const definitions = [
     {
       name: 'projects.get', permission: 'core:read:projects', action: 'projects:read',
-      async handler({ db, projectId }: { db: { knex: import('knex').Knex }; projectId: string }) {
-        return (await db.knex('projects').where({ id: projectId }).whereNull('deleted_at')
+      async handler({ db, projectId }: { db: PluginDb; projectId: string }) {
+        return (await knexOf(db)('projects').where({ id: projectId }).whereNull('deleted_at')
           .first('id', 'name', 'description', 'task_id_prefix', 'is_public')) ?? null;
       },
     },
     {
       name: 'members.list', permission: 'core:read:members', action: 'project.members:read',
-      async handler({ db, projectId }: { db: { knex: import('knex').Knex }; projectId: string }) {
-        return db.knex('project_members as m')
+      async handler({ db, projectId }: { db: PluginDb; projectId: string }) {
+        return knexOf(db)('project_members as m')
           .leftJoin('users as u', 'u.id', 'm.user_id')
           .leftJoin('agents as a', 'a.id', 'm.agent_id')
           .where({ 'm.project_id': projectId }).whereNull('m.deleted_at')

@@ -181,11 +181,8 @@ describe('an optional plugin switched off in one project', () => {
     expectData(await t.api('GET', '/plugins/greetings/ping'));
   });
 
-  // KNOWN BUG (reported, not fixed here): the router decides IAM before the plugin gate, and a
-  // switched-off plugin's role grants are gone, so a member holding the plugin's actions only
-  // through role_grants gets 403 FORBIDDEN; only `*` holders see PLUGIN_NOT_ENABLED. Drop `.fails`
-  // once the gate answers first for callers who may read the project (kernel/src/http/router.ts).
-  it.fails('answers 404 PLUGIN_NOT_ENABLED to a project member too, not 403 (D21)', async () => {
+  // A switched-off plugin grants nothing, yet members who may see the project learn why (router gate).
+  it('answers 404 PLUGIN_NOT_ENABLED to a project member too, not 403 (D21)', async () => {
     expectError(await t.api('GET', greetingsUrl(switchboard), { token: editor.token }), 404, 'PLUGIN_NOT_ENABLED');
   });
 
@@ -213,10 +210,7 @@ describe('an optional plugin switched off in one project', () => {
     expectError(await t.api('GET', greetingsUrl(switchboard), { token: projectAdmin.token }), 404, 'PLUGIN_NOT_ENABLED');
   });
 
-  // KNOWN BUG (reported, not fixed here): IamService.projectActions lists every catalogued action
-  // the policies allow, so a `*` holder (project Admin) still "holds" the switched-off plugin's
-  // actions there. Drop `.fails` once it leaves out actions of plugins not serving in the project.
-  it.fails('drops its actions from a project Admin’s effective permissions there too', async () => {
+  it('drops its actions from a project Admin’s effective permissions there too', async () => {
     const here = await myActions(projectAdmin.token, switchboard);
     expect(here).toContain('projects:write');
     expect(here).not.toContain('greetings:read');
@@ -276,8 +270,8 @@ describe('an optional plugin switched off for the whole workspace', () => {
     expect(await db().withSchema('plugin_greetings').from('greetings').where({ text: 'anyone?' }).first()).toBeUndefined();
   });
 
-  // KNOWN BUG (reported): as above, 403 FORBIDDEN instead of PLUGIN_NOT_ENABLED for role_grants holders.
-  it.fails('answers 404 PLUGIN_NOT_ENABLED to a project member too, not 403 (D21)', async () => {
+  // A switched-off plugin grants nothing, yet members who may see the project learn why (router gate).
+  it('answers 404 PLUGIN_NOT_ENABLED to a project member too, not 403 (D21)', async () => {
     expectError(await t.api('GET', greetingsUrl(neighbour), { token: editor.token }), 404, 'PLUGIN_NOT_ENABLED');
   });
 

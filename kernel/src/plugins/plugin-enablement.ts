@@ -53,6 +53,7 @@ export class PluginEnablement {
     const now = this.clock.now();
     await tx.raw('INSERT INTO project_plugins (project_id, plugin_id, enabled, updated_at) VALUES (?, ?, true, ?) ON CONFLICT DO NOTHING', [projectId, pluginId, now]);
     const row = await tx('project_plugins').where({ project_id: projectId, plugin_id: pluginId }).forUpdate().first('enabled');
+    if (enabled && record.status !== 'active') throw PluginNotLoaded({ plugin_id: pluginId, load_error: record.error?.code ?? 'unknown' });
     if (row.enabled === enabled) return enabled;
     const disabledHere = new Set((await tx('project_plugins').where({ project_id: projectId, enabled: false }).pluck('plugin_id')) as string[]);
     if (enabled) {

@@ -82,13 +82,12 @@ export class PluginHost {
         manifest = checkManifest(source, ajv);
       } catch (error) {
         const id = isPacaError(error) ? String((error.details as { plugin_id?: string })?.plugin_id ?? 'unknown') : 'unknown';
-        if (!registry.get(id)) this.fail(id, source.origin, null, error as PacaError);
+        this.fail(id, source.origin, null, error as PacaError);
         continue;
       }
       const existing = valid.get(manifest.id);
       if (existing) {
-        this.deps.logger.error({ plugin: manifest.id }, `plugin ${manifest.id} from ${source.origin} ignored: id already used by a ${existing.source.origin} plugin`);
-        if (existing.source.origin === source.origin) this.fail(manifest.id, source.origin, manifest, PluginNameTaken({ plugin_id: manifest.id, origin: existing.source.origin }));
+        this.fail(manifest.id, source.origin, manifest, PluginNameTaken({ plugin_id: manifest.id, origin: existing.source.origin }));
         continue;
       }
       valid.set(manifest.id, { source, manifest });
@@ -109,6 +108,7 @@ export class PluginHost {
       try {
         const { staged, applied } = await this.loadOne(source, manifest);
         this.commit(manifest, staged);
+        for (const subscription of manifest.subscriptions) await this.deps.events.consumers.startAtEnd(consumerName(manifest.id, subscription.name));
         registry.add({
           id: manifest.id, origin: source.origin, manifest, status: 'active', error: null, enabled: enabled.get(manifest.id) ?? true,
           hooks: staged.hooks, order: position++, migrationsApplied: applied,
@@ -174,7 +174,7 @@ export class PluginHost {
     const { router, registry, iam, catalogue, hostFunctions, events } = this.deps;
     iam.addActions(manifest.actions.map((a) => ({
       action: a.action, description: a.description,
-      platformRoot: a.scope === 'platform' ? `plugin/${manifest.id}` : null, projectScoped: a.scope === 'project',
+      platformRoot: a.scope === 'platform' ? `plugin/${manifest.id}` : null, projectScoped: a.scope === 'project', pluginId: manifest.id,
     })));
     for (const route of manifest.routes) {
       mountPluginRoute(router, manifest, route, staged.handlers.get(route.name)!, { registry, iam });
@@ -187,7 +187,7 @@ export class PluginHost {
     for (const subscription of manifest.subscriptions) {
       const handler = staged.subscriptions.get(subscription.name)!;
       events.register({
-        name: `plugin:${manifest.id}:${subscription.name}`,
+        name: consumerName(manifest.id, subscription.name),
         types: subscription.events,
         handle: async (tx, event) => {
           // A switched-off plugin skips events (its cursor still moves): it sees what happens after it is switched back on.
@@ -257,6 +257,10 @@ export class PluginHost {
       id, origin, manifest, status: 'failed', error, enabled, hooks: { created: [], enabled: [] }, order: Number.MAX_SAFE_INTEGER, migrationsApplied: [],
     });
   }
+}
+
+function consumerName(pluginId: string, subscription: string): string {
+  return `plugin:${pluginId}:${subscription}`;
 }
 
 function routeKey(method: string, url: string): string {

@@ -1,6 +1,6 @@
 import { pluginSchemaName, type PluginDefinition, type PluginManifest, type PluginMigration } from '@paca/plugin-sdk';
 import type { Knex } from 'knex';
-import { PluginEntryInvalid, PluginMigrationFailed } from './plugin-errors.js';
+import { PluginInvalidManifest, PluginMigrationFailed } from './plugin-errors.js';
 
 interface NamedMigration {
   name: string;
@@ -19,9 +19,10 @@ export async function migratePlugin(knex: Knex, manifest: PluginManifest, defini
   const missing = manifest.migrations.filter((name) => !implementations[name]);
   const unlisted = Object.keys(implementations).filter((name) => !manifest.migrations.includes(name));
   if (missing.length > 0 || unlisted.length > 0) {
-    throw PluginEntryInvalid({ plugin_id: manifest.id, entry: 'migrations' }, {
-      message: `plugin ${manifest.id}: migrations in plugin.json and code differ (missing in code: ${missing.join(', ') || 'none'}; not in plugin.json: ${unlisted.join(', ') || 'none'})`,
-    });
+    throw PluginInvalidManifest({ plugin_id: manifest.id, issues: [
+      ...missing.map((name) => ({ path: 'migrations', message: `${name} is listed but the code does not define it` })),
+      ...unlisted.map((name) => ({ path: 'migrations', message: `the code defines ${name}, which plugin.json does not list` })),
+    ] });
   }
   const schema = pluginSchemaName(manifest.id);
   const migrations: NamedMigration[] = manifest.migrations.map((name) => ({ name, migration: implementations[name]! }));

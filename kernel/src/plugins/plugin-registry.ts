@@ -35,13 +35,27 @@ const ENABLED_TTL_MS = 2_000;
  */
 export class PluginRegistry implements RoleGrantSource {
   private readonly records = new Map<string, PluginRecord>();
+  /** Failed records that share an id with another record (listed, never served). */
+  private readonly shadowed: PluginRecord[] = [];
   private enabledReadAt = 0;
   private refreshing: Promise<void> | null = null;
 
   constructor(private readonly db: Knex) {}
 
+  /**
+   * Records a plugin. Two records under one id (a duplicate, or a broken manifest claiming a
+   * loaded plugin's id) are both kept: the loaded one answers `get`, both are listed.
+   */
   add(record: PluginRecord): void {
-    this.records.set(record.id, record);
+    const existing = this.records.get(record.id);
+    if (!existing) {
+      this.records.set(record.id, record);
+    } else if (existing.status === 'active' || record.error?.code === 'PLUGIN_NAME_TAKEN') {
+      this.shadowed.push(record);
+    } else {
+      this.shadowed.push(existing);
+      this.records.set(record.id, record);
+    }
   }
 
   get(id: string): PluginRecord | undefined {
@@ -50,7 +64,7 @@ export class PluginRegistry implements RoleGrantSource {
 
   /** Every plugin found, in dependency order (failed ones last, by id). */
   list(): PluginRecord[] {
-    return [...this.records.values()].filter((r) => r.status !== 'uninstalled')
+    return [...this.records.values(), ...this.shadowed].filter((r) => r.status !== 'uninstalled')
       .sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
   }
 

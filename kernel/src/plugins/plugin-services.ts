@@ -1,5 +1,5 @@
 import {
-  pluginNamespace, pluginSchemaName, type EventDefinition, type EventHandler, type HostFunctionDefinition, type PluginDb, type PluginManifest, type ProjectHook,
+  pluginNamespace, pluginSchemaName, type EmitOptions, type EventDefinition, type EventHandler, type HostFunctionDefinition, type PluginDb, type PluginManifest, type ProjectHook,
   type ProjectRef, type RouteHandler, type ServiceRef,
 } from '@paca/plugin-sdk';
 import { coreServices } from '@paca/plugin-sdk';
@@ -48,8 +48,15 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
       },
     }],
     [coreServices.events, {
-      async emit<P>(db: PluginDb, definition: EventDefinition<P>, options: { projectId: string | null; payload: P; actor: { type: 'user' | 'agent'; id: string } | null }) {
+      async emit<P>(db: PluginDb, definition: EventDefinition<P>, options: EmitOptions<P>) {
         if (!eventNames.has(definition.name)) throw PluginEventUndeclared({ plugin_id: manifest.id, event: definition.name });
+        // plugin.json is what realtime reads; code that disagrees with it is a bug to surface, not to guess around.
+        const declared = manifest.events.find((e) => e.name === definition.name)!;
+        if (declared.client_action !== definition.clientAction) {
+          throw PluginEventUndeclared({ plugin_id: manifest.id, event: definition.name }, {
+            message: `plugin ${manifest.id}: ${definition.name} has client_action ${declared.client_action} in plugin.json but ${definition.clientAction} in code`,
+          });
+        }
         const event = await deps.outbox.emit(knexOf(db) as Knex.Transaction, definition, options);
         return { id: event.id };
       },

@@ -147,8 +147,8 @@ export function registerMemberRoutes(router: Router, services: KernelServices & 
   router.route({
     method: 'GET', name: 'members.my_permissions', url: '/projects/:projectId/members/me/permissions', summary: 'Actions you hold in this project', tags: ['members', 'iam'],
     access: { kind: 'gated', action: 'projects:read', resource: (p) => `project/${p.projectId}` }, params: ProjectParams,
-    async handler({ params, policies }) {
-      return { actions: iam.projectActions(policies, params.projectId) };
+    async handler({ params, policies, project }) {
+      return { actions: iam.projectActions(policies, params.projectId, project?.disabled_plugins) };
     },
   });
 
