@@ -79,6 +79,11 @@ describe('PluginManifest', () => {
       'routes.0.resource',
     ],
     ['role_grants granting an undeclared action', { ...withActions, role_grants: { Viewer: ['hello:read'], Editor: ['hello:read', 'hello:write'] } }, 'role_grants.Editor.1'],
+    [
+      'role_grants giving a platform action',
+      { ...withActions, actions: [...withActions.actions, { action: 'hello:admin', description: 'Admin', scope: 'platform' }], role_grants: { Admin: ['hello:admin'] } },
+      'role_grants.Admin.0', /platform action/,
+    ],
     ['a role_grants key that is not a system role', { ...withActions, role_grants: { Owner: ['hello:read'] } }, 'role_grants'],
     ['an action declared twice', { actions: [{ action: 'hello:read', description: 'Read' }, { action: 'hello:read', description: 'Again' }] }, 'actions'],
     [

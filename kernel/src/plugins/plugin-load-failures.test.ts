@@ -96,6 +96,8 @@ const broken = [
     },
   }),
   minimalPlugin('bad-namespace', { actions: [{ action: 'tasks:read', description: 'Borrowed' }] }),
+  // Only core plugins may refuse to be switched off or removed (D21).
+  minimalPlugin('sticky', { optional: false }),
   minimalPlugin('no-requires', {}, {
     register(env) {
       env.init({ deps: { greetings: greetingsServiceRef }, init() { /* never reached */ } });
@@ -205,7 +207,7 @@ describe('the kernel and healthy plugins keep serving beside broken ones', () =>
     const failures = (await adminPlugins()).filter((p) => p.status === 'failed').map((p) => p.id).sort();
     expect(failures).toEqual([
       'bad-migration', 'bad-namespace', 'broken-json', 'core-conflict', 'core-tool', 'cycle-a', 'cycle-b', 'from-future', 'imposter',
-      'init-throws', 'needs-ghost', 'no-requires', 'on-broken', 'register-throws', 'unbound-route', 'undeclared-route', 'wasm-thing', 'wrong-name',
+      'init-throws', 'needs-ghost', 'no-requires', 'on-broken', 'register-throws', 'sticky', 'unbound-route', 'undeclared-route', 'wasm-thing', 'wrong-name',
     ]);
     const active = (await adminPlugins()).filter((p) => p.status === 'active').map((p) => p.id).sort();
     expect(active).toEqual(['disk-hello', 'greetings', 'greetings-fan']);
@@ -299,6 +301,11 @@ describe('each failure is coded and names the plugin', () => {
   it('an installed plugin with an action outside its namespace → PLUGIN_INVALID_MANIFEST with issues', async () => {
     const error = await failed('bad-namespace', 'PLUGIN_INVALID_MANIFEST');
     expect(error.details!.issues).toEqual([{ path: 'actions.0.action', message: expect.stringContaining('bad_namespace:') }]);
+  });
+
+  it('an installed plugin declaring optional: false → PLUGIN_INVALID_MANIFEST (only core plugins may)', async () => {
+    const error = await failed('sticky', 'PLUGIN_INVALID_MANIFEST');
+    expect(error.details!.issues).toEqual([{ path: 'optional', message: expect.stringContaining('only core plugins') }]);
   });
 
   it('a service of a plugin it does not require → PLUGIN_SERVICE_UNAVAILABLE', async () => {
