@@ -64,11 +64,11 @@ describe('GET /roles/actions', () => {
     expect(items.map((a: { action: string }) => a.action).sort()).toEqual([
       ...PLATFORM_ACTIONS, 'project.activities:read', 'project.members:read', 'project.members:write',
     ].sort());
-    expect(items).toContainEqual({ action: 'users:read', description: expect.any(String), platform_root: 'user/*', project_scoped: false });
-    expect(items).toContainEqual({ action: 'roles:assign', description: expect.any(String), platform_root: 'role/*', project_scoped: true });
-    expect(items).toContainEqual({ action: 'projects:create', description: expect.any(String), platform_root: 'project', project_scoped: false });
-    expect(items).toContainEqual({ action: 'settings:write', description: expect.any(String), platform_root: 'settings', project_scoped: false });
-    expect(items).toContainEqual({ action: 'project.members:write', description: expect.any(String), platform_root: null, project_scoped: true });
+    expect(items).toContainEqual({ action: 'users:read', description: expect.any(String), platform_root: 'user/*', project_scoped: false, plugin_id: null });
+    expect(items).toContainEqual({ action: 'roles:assign', description: expect.any(String), platform_root: 'role/*', project_scoped: true, plugin_id: null });
+    expect(items).toContainEqual({ action: 'projects:create', description: expect.any(String), platform_root: 'project', project_scoped: false, plugin_id: null });
+    expect(items).toContainEqual({ action: 'settings:write', description: expect.any(String), platform_root: 'settings', project_scoped: false, plugin_id: null });
+    expect(items).toContainEqual({ action: 'project.members:write', description: expect.any(String), platform_root: null, project_scoped: true, plugin_id: null });
     for (const item of items) expect(item.description.length).toBeGreaterThan(0);
   });
 
