@@ -82,6 +82,9 @@ export class ConsumerHost {
   async catchUp(): Promise<void> {
     await this.running;
     await this.sweep();
+    // A delivery may have started a pass meanwhile that took a scope out from under the sweep:
+    // it is applying those events right now, so wait for it (and any pass it chains) as well.
+    while (this.running) await this.running;
   }
 
   private onDelivery(event: StoredEvent): void {

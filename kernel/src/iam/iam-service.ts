@@ -22,6 +22,8 @@ export interface RoleGrantSource {
   grants(role: GrantedRole): ReadonlyArray<{ pluginId: string; actions: readonly string[] }>;
   /** Loaded and switched on workspace-wide. */
   isServing(pluginId: string): boolean;
+  /** `project/plugin` pairs switched off per project; read through `db` (the caller's connection). */
+  disabledPairs(db: Knex): Promise<ReadonlySet<string>>;
 }
 
 const GRANTED_PROJECT_ROLES = new Set<string>(['Admin', 'Editor', 'Viewer']);
@@ -102,10 +104,7 @@ export class IamService {
     const systemRows = rows.filter((r) => r.role_project_id && r.builtin_key && GRANTED_PROJECT_ROLES.has(r.builtin_key)
       && source.grants(r.builtin_key as GrantedRole).length > 0);
     if (systemRows.length === 0) return result;
-    const projectIds = [...new Set(systemRows.map((r) => r.role_project_id!))];
-    const disabled = (await db('project_plugins').whereIn('project_id', projectIds).where({ enabled: false })
-      .select('project_id', 'plugin_id')) as Array<{ project_id: string; plugin_id: string }>;
-    const off = new Set(disabled.map((d) => `${d.project_id}/${d.plugin_id}`));
+    const off = await source.disabledPairs(db);
     for (const row of systemRows) {
       const projectId = row.role_project_id!;
       const actions = source.grants(row.builtin_key as GrantedRole)

@@ -63,6 +63,7 @@ export class PluginEnablement {
       this.assertMayDisable(record, (other) => !disabledHere.has(other.id));
     }
     await tx('project_plugins').where({ project_id: projectId, plugin_id: pluginId }).update({ enabled, updated_at: now });
+    tx.executionPromise.then(() => this.registry.forgetDisabledPairs(), () => undefined);
     if (enabled && this.registry.isServing(pluginId)) await this.lifecycle.enable(tx, pluginId, projectId);
     await this.events.emit(tx, enabled ? PluginEnabled : PluginDisabled, {
       projectId, actor, payload: { plugin_id: pluginId, project_id: projectId, version: record.manifest?.version ?? '' },

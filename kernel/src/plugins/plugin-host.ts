@@ -107,8 +107,8 @@ export class PluginHost {
       }
       try {
         const { staged, applied } = await this.loadOne(source, manifest);
-        this.commit(manifest, staged);
         for (const subscription of manifest.subscriptions) await this.deps.events.consumers.startAtEnd(consumerName(manifest.id, subscription.name));
+        this.commit(manifest, staged);
         registry.add({
           id: manifest.id, origin: source.origin, manifest, status: 'active', error: null, enabled: enabled.get(manifest.id) ?? true,
           hooks: staged.hooks, order: position++, migrationsApplied: applied,
@@ -133,6 +133,14 @@ export class PluginHost {
 
   private async loadOne(source: PluginSource, manifest: PluginManifest): Promise<{ staged: StagedPlugin; applied: string[] }> {
     if (manifest.runtime !== 'native') throw PluginRuntimeUnavailable({ plugin_id: manifest.id, runtime: manifest.runtime });
+    // What the manifest alone decides is checked before any of the plugin's code or migrations run.
+    for (const route of manifest.routes) {
+      const owner = this.routeKeys.get(routeKey(route.method, `${API_PREFIX}${route.path}`));
+      if (owner) throw PluginRouteConflict({ plugin_id: manifest.id, route: `${route.method} ${route.path}`, owner });
+    }
+    const known = this.deps.iam.knownActions();
+    for (const action of manifest.actions) if (known.has(action.action)) throw PluginActionTaken({ plugin_id: manifest.id, action: action.action });
+    for (const tool of manifest.mcp.tools) this.deps.catalogue.check(manifest.id, tool, this.pseudoRecord(manifest, tool.route));
     const definition = source.definition ?? await importEntry(source, manifest);
     const applied = await migratePlugin(this.deps.db, manifest, definition);
     const staged = emptyStage();
@@ -159,13 +167,6 @@ export class PluginHost {
     if (unboundRoutes.length > 0) throw PluginRouteUnbound({ plugin_id: manifest.id, routes: unboundRoutes });
     const unboundSubscriptions = manifest.subscriptions.filter((s) => !staged.subscriptions.has(s.name)).map((s) => s.name);
     if (unboundSubscriptions.length > 0) throw PluginSubscriptionUnbound({ plugin_id: manifest.id, subscriptions: unboundSubscriptions });
-    for (const route of manifest.routes) {
-      const owner = this.routeKeys.get(routeKey(route.method, `${API_PREFIX}${route.path}`));
-      if (owner) throw PluginRouteConflict({ plugin_id: manifest.id, route: `${route.method} ${route.path}`, owner });
-    }
-    const known = this.deps.iam.knownActions();
-    for (const action of manifest.actions) if (known.has(action.action)) throw PluginActionTaken({ plugin_id: manifest.id, action: action.action });
-    for (const tool of manifest.mcp.tools) this.deps.catalogue.check(manifest.id, tool, this.pseudoRecord(manifest, tool.route));
     return { staged, applied };
   }
 

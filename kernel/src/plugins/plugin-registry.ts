@@ -39,6 +39,7 @@ export class PluginRegistry implements RoleGrantSource {
   private readonly shadowed: PluginRecord[] = [];
   private enabledReadAt = 0;
   private refreshing: Promise<void> | null = null;
+  private disabled: { pairs: ReadonlySet<string>; readAt: number } | null = null;
 
   constructor(private readonly db: Knex) {}
 
@@ -134,6 +135,23 @@ export class PluginRegistry implements RoleGrantSource {
     // Uninstalled on another node: stop serving here too.
     for (const record of this.records.values()) if (record.manifest && !present.has(record.id) && record.status === 'active') record.status = 'uninstalled';
     this.enabledReadAt = this.clockMs();
+  }
+
+  /**
+   * Per-project switches for role-grant evaluation (D16), cached like the workspace-wide ones so
+   * a request does not pay a query for them; routes still check the live project (the gate).
+   * The table holds a row per switched-off pair only, so the set stays small.
+   */
+  async disabledPairs(db: Knex): Promise<ReadonlySet<string>> {
+    if (this.disabled && this.clockMs() - this.disabled.readAt < ENABLED_TTL_MS) return this.disabled.pairs;
+    const rows = (await db('project_plugins').where({ enabled: false }).select('project_id', 'plugin_id')) as Array<{ project_id: string; plugin_id: string }>;
+    this.disabled = { pairs: new Set(rows.map((r) => `${r.project_id}/${r.plugin_id}`)), readAt: this.clockMs() };
+    return this.disabled.pairs;
+  }
+
+  /** A per-project switch changed on this node: apply it at once. */
+  forgetDisabledPairs(): void {
+    this.disabled = null;
   }
 
   /** Wall time, not the kernel clock: tests freeze the kernel clock, replicas must still converge. */
