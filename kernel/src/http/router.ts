@@ -126,8 +126,10 @@ export class Router {
       ...(spec.name ? { name: spec.name } : {}),
     };
     if (spec.name) {
-      if (this.names.has(spec.name)) throw new TypeError(`route name ${spec.name} is used twice`);
-      this.names.set(spec.name, record);
+      // Names are unique per owner: two plugins may both call a route `items.list`.
+      const key = `${record.owner}/${spec.name}`;
+      if (this.names.has(key)) throw new TypeError(`route name ${spec.name} is used twice by ${record.owner}`);
+      this.names.set(key, record);
     }
     this.records.push(record);
     const status = spec.status ?? 200;
@@ -224,9 +226,9 @@ export class Router {
     return { principal, policies, project };
   }
 
-  /** A named route (MCP tools map to routes by name, D31). */
-  named(name: string): RouteRecord | undefined {
-    return this.names.get(name);
+  /** A named route of an owner (`kernel` or a plugin id); MCP tools map to routes by name (D31). */
+  named(name: string, owner = 'kernel'): RouteRecord | undefined {
+    return this.names.get(`${owner}/${name}`);
   }
 
   /** The project a `/projects/:projectId/…` route names, unless deleted or malformed. */

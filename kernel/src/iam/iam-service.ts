@@ -128,7 +128,8 @@ export class IamService {
   listScope(set: PolicySet, action: string, projectId: string, kind: string): { all: true; except: string[] } | { all: false; ids: string[] } {
     const base = `project/${projectId}/${kind}`;
     const named = new Set<string>();
-    const pattern = new RegExp(`^project/(?:${escapeRegExp(projectId)}|\\*)/${escapeRegExp(kind)}/([^/*]+)$`);
+    // `…/<kind>/<id>/*` covers the entity itself too (D15 trailing wildcard).
+    const pattern = new RegExp(`^project/(?:${escapeRegExp(projectId)}|\\*)/${escapeRegExp(kind)}/([^/*]+)(?:/\\*)?$`);
     for (const s of set.statements) {
       for (const r of s.resources) {
         const match = pattern.exec(r);

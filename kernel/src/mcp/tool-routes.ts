@@ -19,12 +19,14 @@ export function registerToolRoutes(router: Router, deps: { catalogue: ToolCatalo
       project_id: Type.Optional(Uuid),
       toolset: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_,-]{0,200}$', description: 'comma-separated toolsets to include' })),
     }),
-    async handler({ db, query, policies }) {
+    async handler({ db, query, policies, principal }) {
       await registry.refreshEnabled();
       let scope = { policies, project: null as { id: string; disabled_plugins: string[] } | null, serving: (owner: string) => registry.isServing(owner) };
       if (query.project_id) {
         const project = await loadLiveProject(db, query.project_id.toLowerCase());
-        const scoped = project?.is_public ? policies.with(iam.publicStatements(project.id, project.disabled_plugins)) : policies;
+        // A project agent stays inside its project, public projects included (D14), as in the router.
+        const confined = principal!.agentProjectId !== null && principal!.agentProjectId !== project?.id;
+        const scoped = project?.is_public && !confined ? policies.with(iam.publicStatements(project.id, project.disabled_plugins)) : policies;
         if (!project || !iam.allows(scoped, 'projects:read', `project/${project.id}`)) throw ProjectNotFound({});
         scope = { ...scope, policies: scoped, project };
       }

@@ -23,18 +23,31 @@ export class PluginEnablement {
     return record;
   }
 
+  /**
+   * Every switch and uninstall holds one lock and decides from the rows it then reads, not from
+   * this replica's memory: two replicas switching a plugin and its dependency at once serialise.
+   */
+  private async lockedSwitches(tx: Knex.Transaction, pluginId: string): Promise<Map<string, boolean>> {
+    await tx.raw("SELECT pg_advisory_xact_lock(hashtext('paca.plugins'))");
+    const rows = (await tx('plugins').select('id', 'enabled')) as Array<{ id: string; enabled: boolean }>;
+    const switches = new Map(rows.map((r) => [r.id, r.enabled]));
+    // Uninstalled on another replica since this one last looked.
+    if (!switches.has(pluginId)) throw PluginNotFound({ plugin_id: pluginId });
+    return switches;
+  }
+
   /** Workspace-wide switch; enabling provisions every project the plugin has not seen yet. */
   async setEnabled(tx: Knex.Transaction, pluginId: string, enabled: boolean, actor: Principal): Promise<PluginRecord> {
     const record = this.known(pluginId);
-    await tx('plugins').where({ id: pluginId }).forUpdate().first('id');
+    const switches = await this.lockedSwitches(tx, pluginId);
     // Before the no-op check: a failed plugin's switch is usually still on, and "enabled" must not read as serving.
     if (enabled && record.status !== 'active') throw PluginNotLoaded({ plugin_id: pluginId, load_error: record.error?.code ?? 'unknown' });
-    if (record.enabled === enabled) return record;
+    if (switches.get(pluginId) === enabled) return record;
     if (enabled) {
-      const off = Object.keys(record.manifest!.requires).find((d) => !this.registry.get(d)?.enabled);
+      const off = Object.keys(record.manifest!.requires).find((d) => !switches.get(d));
       if (off) throw PluginDependencyDisabled({ plugin_id: pluginId, dependency: off });
     } else {
-      this.assertMayDisable(record, (other) => other.enabled);
+      this.assertMayDisable(record, (other) => switches.get(other.id) === true);
     }
     await tx('plugins').where({ id: pluginId }).update({ enabled, updated_at: this.clock.now() });
     await this.events.emit(tx, enabled ? PluginEnabled : PluginDisabled, {
@@ -50,6 +63,7 @@ export class PluginEnablement {
   /** Per-project switch for optional plugins; the answer is the plugin's state in the project. */
   async setProjectEnabled(tx: Knex.Transaction, projectId: string, pluginId: string, enabled: boolean, actor: Principal): Promise<boolean> {
     const record = this.known(pluginId);
+    await this.lockedSwitches(tx, pluginId);
     const now = this.clock.now();
     await tx.raw('INSERT INTO project_plugins (project_id, plugin_id, enabled, updated_at) VALUES (?, ?, true, ?) ON CONFLICT DO NOTHING', [projectId, pluginId, now]);
     const row = await tx('project_plugins').where({ project_id: projectId, plugin_id: pluginId }).forUpdate().first('enabled');
@@ -78,6 +92,7 @@ export class PluginEnablement {
   async uninstall(tx: Knex.Transaction, pluginId: string, purge: boolean, actor: Principal): Promise<PluginRecord> {
     const record = this.known(pluginId);
     if (record.origin === 'core' || record.manifest?.optional === false) throw PluginIsCore({ plugin_id: pluginId });
+    await this.lockedSwitches(tx, pluginId);
     this.assertMayDisable(record, () => true);
     await tx('project_plugins').where({ plugin_id: pluginId }).delete();
     await tx('plugins').where({ id: pluginId }).delete();

@@ -62,3 +62,5 @@ export const PluginActionTaken = defineError<Named & { action: string }>('PLUGIN
   ({ plugin_id, action }) => `plugin ${plugin_id} declares action ${action}, which is already declared`);
 export const PluginSecretUndeclared = defineError<Named & { key: string }>('PLUGIN_SECRET_UNDECLARED', 422,
   ({ plugin_id, key }) => `plugin ${plugin_id} declares no secret ${key}`);
+export const PluginEventOutsideTransaction = defineError<Named & { event: string }>('PLUGIN_EVENT_OUTSIDE_TRANSACTION', 500,
+  ({ plugin_id, event }) => `plugin ${plugin_id} emitted ${event} outside a transaction: emit from a write route, hook or event handler`);

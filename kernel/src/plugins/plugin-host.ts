@@ -173,15 +173,11 @@ export class PluginHost {
   /** Applies a loaded plugin's registrations; nothing here can fail on the plugin's account. */
   private commit(manifest: PluginManifest, staged: StagedPlugin): void {
     const { router, registry, iam, catalogue, hostFunctions, events } = this.deps;
-    iam.addActions(manifest.actions.map((a) => ({
-      action: a.action, description: a.description,
-      platformRoot: a.scope === 'platform' ? `plugin/${manifest.id}` : null, projectScoped: a.scope === 'project', pluginId: manifest.id,
-    })));
     for (const route of manifest.routes) {
       mountPluginRoute(router, manifest, route, staged.handlers.get(route.name)!, { registry, iam });
       this.routeKeys.set(routeKey(route.method, `${API_PREFIX}${route.path}`), manifest.id);
     }
-    for (const tool of manifest.mcp.tools) catalogue.add(manifest.id, tool, router.named(tool.route)!);
+    for (const tool of manifest.mcp.tools) catalogue.add(manifest.id, tool, router.named(tool.route, manifest.id)!);
     for (const fn of staged.hostFunctions) hostFunctions.commit(manifest.id, fn);
     for (const [id, implementation] of staged.provides) this.provided.set(id, { owner: manifest.id, implementation });
     const schema = pluginSchemaName(manifest.id);
@@ -192,6 +188,8 @@ export class PluginHost {
         types: subscription.events,
         handle: async (tx, event) => {
           // A switched-off plugin skips events (its cursor still moves): it sees what happens after it is switched back on.
+          // Switches made on another replica reach this one here too, not only through HTTP gates.
+          await registry.refreshEnabled(false, tx);
           if (!registry.isServing(manifest.id)) return;
           if (event.project_id) {
             const off = await tx('project_plugins').where({ project_id: event.project_id, plugin_id: manifest.id, enabled: false }).first('plugin_id');
@@ -201,6 +199,11 @@ export class PluginHost {
         },
       });
     }
+    // Last, so a plugin's actions are catalogued only with everything else of it in place.
+    iam.addActions(manifest.actions.map((a) => ({
+      action: a.action, description: a.description,
+      platformRoot: a.scope === 'platform' ? `plugin/${manifest.id}` : null, projectScoped: a.scope === 'project', pluginId: manifest.id,
+    })));
   }
 
   private stageProvided(manifest: PluginManifest, staged: StagedPlugin, ref: ServiceRef<unknown>, implementation: unknown): void {

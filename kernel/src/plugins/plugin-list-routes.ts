@@ -18,13 +18,15 @@ export function registerPluginListRoutes(router: Router, deps: { registry: Plugi
     method: 'GET', url: '/plugins', summary: 'Plugins serving here, with the web slots you may see', tags: ['plugins'],
     access: { kind: 'authenticated' },
     querystring: StrictObject({ project_id: Type.Optional(Uuid) }),
-    async handler({ db, query, policies }) {
+    async handler({ db, query, policies, principal }) {
       await registry.refreshEnabled();
       let scopedPolicies: PolicySet = policies;
       let project = null;
       if (query.project_id) {
         project = await loadLiveProject(db, query.project_id.toLowerCase());
-        if (project?.is_public) scopedPolicies = policies.with(iam.publicStatements(project.id, project.disabled_plugins));
+        // A project agent stays inside its project, public projects included (D14), as in the router.
+        const confined = principal!.agentProjectId !== null && principal!.agentProjectId !== project?.id;
+        if (project?.is_public && !confined) scopedPolicies = policies.with(iam.publicStatements(project.id, project.disabled_plugins));
         if (!project || !iam.allows(scopedPolicies, 'projects:read', `project/${project.id}`)) throw ProjectNotFound({});
       }
       const holds = (action: string) => {

@@ -12,7 +12,7 @@ import type { NotificationService } from '../notifications/notification-service.
 import type { ActivityLog } from '../projects/activity-log.js';
 import type { HostFunctionRegistry } from './host-function-registry.js';
 import { bindPluginDb, knexOf } from './plugin-db.js';
-import { PluginEventUndeclared, PluginHostFunctionInvalid, PluginRouteUndeclared, PluginSubscriptionUndeclared } from './plugin-errors.js';
+import { PluginEventOutsideTransaction, PluginEventUndeclared, PluginHostFunctionInvalid, PluginRouteUndeclared, PluginSubscriptionUndeclared } from './plugin-errors.js';
 import { currentConnection } from './plugin-call-context.js';
 import type { PluginSecrets } from './plugin-secrets.js';
 import type { StagedPlugin } from './staged-plugin.js';
@@ -40,7 +40,7 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
   const eventNames = new Set(manifest.events.map((e) => e.name));
   const log = deps.logger.child({ plugin: manifest.id });
   const services: Array<[ServiceRef<unknown>, unknown]> = [
-    [coreServices.db, bindPluginDb(deps.db, schema)],
+    [coreServices.db, bindPluginDb(() => currentConnection(deps.db), schema)],
     [coreServices.routes, {
       handle(name: string, handler: RouteHandler) {
         if (!routeNames.has(name)) throw PluginRouteUndeclared({ plugin_id: manifest.id, route: name });
@@ -57,7 +57,10 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
             message: `plugin ${manifest.id}: ${definition.name} has client_action ${declared.client_action} in plugin.json but ${definition.clientAction} in code`,
           });
         }
-        const event = await deps.outbox.emit(knexOf(db) as Knex.Transaction, definition, options);
+        const connection = knexOf(db);
+        // D24: the event commits with the change or not at all; outside a transaction it could land after its successors.
+        if (!connection.isTransaction) throw PluginEventOutsideTransaction({ plugin_id: manifest.id, event: definition.name });
+        const event = await deps.outbox.emit(connection as Knex.Transaction, definition, options);
         return { id: event.id };
       },
       subscribe(name: string, handler: EventHandler) {
