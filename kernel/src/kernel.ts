@@ -171,7 +171,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   registerAdminPluginRoutes(router, { registry, enablement, installedDir: installedPluginsDir });
   const pluginSecrets = new PluginSecrets(services.secretBox, clock);
   registerPluginSecretRoutes(router, { enablement, secrets: pluginSecrets });
-  registerProjectPluginRoutes(router, { registry, enablement, iam });
+  registerProjectPluginRoutes(router, { registry, enablement });
   registerPluginListRoutes(router, { registry, iam });
   registerToolRoutes(router, { catalogue, registry, iam });
   const corePluginsDir = options.corePluginsDir === undefined ? DEFAULT_CORE_PLUGINS_DIR : options.corePluginsDir;

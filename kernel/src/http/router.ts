@@ -208,9 +208,7 @@ export class Router {
       return { principal, policies, project: null };
     }
     const project = params.projectId ? await this.liveProject(params.projectId) : null;
-    // A project agent stays inside its project, public projects included (D14).
-    const confined = principal?.agentProjectId && principal.agentProjectId !== project?.id;
-    if (project?.is_public && !confined) policies = policies.with(this.deps.iam.publicStatements(project.id, project.disabled_plugins));
+    if (project) policies = this.deps.iam.readerPolicies(policies, principal, project);
     const resource = access.resource(params);
     if (!this.deps.iam.allows(policies, access.action, resource)) {
       if (!principal) throw Unauthenticated({});
@@ -245,13 +243,6 @@ export async function loadLiveProject(db: Knex, projectId: string): Promise<Live
     'p.id', 'p.is_public',
     db.raw("coalesce((SELECT array_agg(pp.plugin_id) FROM project_plugins pp WHERE pp.project_id = p.id AND NOT pp.enabled), '{}') AS disabled_plugins"),
   );
-  if (!row) return null;
-  return { id: row.id, is_public: row.is_public, disabled_plugins: parseTextArray(row.disabled_plugins) };
-}
-
-/** text[] arrives as an array from pg and may arrive as `{a,b}` text from other drivers. */
-function parseTextArray(value: unknown): string[] {
-  if (Array.isArray(value)) return value as string[];
-  if (typeof value === 'string') return value.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((v) => v.replace(/^"|"$/g, ''));
-  return [];
+  // text[] arrives as an array from both pg and PGlite.
+  return row ? { id: row.id, is_public: row.is_public, disabled_plugins: row.disabled_plugins as string[] } : null;
 }

@@ -101,17 +101,48 @@ export class IamService {
     const result = new Map<AttachedPolicyRow, EffectiveStatement[]>();
     const source = this.grantSource;
     if (!source) return result;
+    const byRole = new Map<string, ReturnType<RoleGrantSource['grants']>>();
+    const grantsOf = (role: string) => {
+      if (!byRole.has(role)) byRole.set(role, source.grants(role as GrantedRole));
+      return byRole.get(role)!;
+    };
     const systemRows = rows.filter((r) => r.role_project_id && r.builtin_key && GRANTED_PROJECT_ROLES.has(r.builtin_key)
-      && source.grants(r.builtin_key as GrantedRole).length > 0);
+      && grantsOf(r.builtin_key).length > 0);
     if (systemRows.length === 0) return result;
     const off = await source.disabledPairs(db);
     for (const row of systemRows) {
       const projectId = row.role_project_id!;
-      const actions = source.grants(row.builtin_key as GrantedRole)
-        .filter((g) => !off.has(`${projectId}/${g.pluginId}`)).flatMap((g) => g.actions);
+      const actions = grantsOf(row.builtin_key!).filter((g) => !off.has(`${projectId}/${g.pluginId}`)).flatMap((g) => g.actions);
       if (actions.length > 0) result.set(row, [{ effect: 'Allow', actions, resources: [`project/${projectId}/*`] }]);
     }
     return result;
+  }
+
+  /**
+   * The caller's policies for reading one project: plus the public grants when the project is
+   * public — except for a project agent, which stays inside its own project, public ones included (D14).
+   */
+  readerPolicies(policies: PolicySet, principal: { agentProjectId: string | null } | null,
+    project: { id: string; is_public: boolean; disabled_plugins: readonly string[] }): PolicySet {
+    const confined = principal?.agentProjectId != null && principal.agentProjectId !== project.id;
+    return project.is_public && !confined ? policies.with(this.publicStatements(project.id, project.disabled_plugins)) : policies;
+  }
+
+  /** Project ids the statements name (attachments' projects, explicit grants and denies, plugin role grants). */
+  namedProjects(set: PolicySet): string[] {
+    const ids = new Set<string>();
+    for (const s of set.statements) {
+      for (const r of s.resources) {
+        const match = /^project\/([^/*]+)(\/|$)/.exec(r);
+        if (match) ids.add(match[1]!);
+      }
+    }
+    return [...ids];
+  }
+
+  /** Whether `action` is allowed in at least one project (a grant on every project, or on one the policies name). */
+  allowsInSomeProject(set: PolicySet, action: string): boolean {
+    return ['*', ...this.namedProjects(set)].some((id) => this.allows(set, action, `project/${id}`));
   }
 
   /** What anyone (signed in or not) may do on a public project: the kernel's and its enabled plugins' `public` grants. */
@@ -180,13 +211,7 @@ export class IamService {
    * principal may read the `project` root, else the projects it holds `projects:read` on.
    */
   readableProjectFilter(set: PolicySet): { all: true; except: string[] } | { all: false; ids: string[] } {
-    const mentioned = new Set<string>();
-    for (const s of set.statements) {
-      for (const r of s.resources) {
-        const match = /^project\/([^/*]+)(\/|$)/.exec(r);
-        if (match) mentioned.add(match[1]!);
-      }
-    }
+    const mentioned = this.namedProjects(set);
     if (set.decide('projects:read', 'project') === 'allow') {
       const except = [...mentioned].filter((id) => set.decide('projects:read', `project/${id}`) === 'deny');
       return { all: true, except };

@@ -68,21 +68,8 @@ export class ToolCatalogue {
     }
     if (!projectScoped) return decide('*');
     // "Allowed in at least one project": a grant on every project, or on one the policies name.
-    return ['*', ...mentionedProjects(scope.policies)].some(decide);
+    return ['*', ...this.iam.namedProjects(scope.policies)].some(decide);
   }
-}
-
-/** Project ids the caller's statements name (their attachments' projects and explicit grants). */
-export function mentionedProjects(policies: PolicySet): string[] {
-  const ids = new Set<string>();
-  for (const s of policies.statements) {
-    if (s.effect !== 'Allow') continue;
-    for (const r of s.resources) {
-      const match = /^project\/([^/*]+)(\/|$)/.exec(r);
-      if (match) ids.add(match[1]!);
-    }
-  }
-  return [...ids];
 }
 
 /** Parses the kernel's own tool declarations with the plugins' schema, so both share one format. */

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { ProjectNotFound } from '../http/kernel-errors.js';
-import { loadLiveProject, type Router } from '../http/router.js';
+import type { Router } from '../http/router.js';
 import { StrictObject, Uuid } from '../http/schemas.js';
 import type { IamService } from '../iam/iam-service.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import { readableProject } from '../projects/readable-project.js';
 import { toolView, type ToolCatalogue } from './tool-catalogue.js';
 
 /**
@@ -22,14 +22,7 @@ export function registerToolRoutes(router: Router, deps: { catalogue: ToolCatalo
     async handler({ db, query, policies, principal }) {
       await registry.refreshEnabled();
       let scope = { policies, project: null as { id: string; disabled_plugins: string[] } | null, serving: (owner: string) => registry.isServing(owner) };
-      if (query.project_id) {
-        const project = await loadLiveProject(db, query.project_id.toLowerCase());
-        // A project agent stays inside its project, public projects included (D14), as in the router.
-        const confined = principal!.agentProjectId !== null && principal!.agentProjectId !== project?.id;
-        const scoped = project?.is_public && !confined ? policies.with(iam.publicStatements(project.id, project.disabled_plugins)) : policies;
-        if (!project || !iam.allows(scoped, 'projects:read', `project/${project.id}`)) throw ProjectNotFound({});
-        scope = { ...scope, policies: scoped, project };
-      }
+      if (query.project_id) scope = { ...scope, ...await readableProject(db, iam, principal, policies, query.project_id) };
       const toolsets = query.toolset ? new Set(query.toolset.split(',')) : null;
       const tools = catalogue.visible(scope).map(toolView).filter((t) => !toolsets || toolsets.has(t.toolset));
       return { tools };

@@ -37,7 +37,7 @@ export function registerAdminPluginRoutes(router: Router, deps: { registry: Plug
     access: { kind: 'gated', action: 'plugins:write', resource: (p) => `plugin/${p.pluginId}` }, params: Params,
     body: StrictObject({ enabled: Type.Boolean() }),
     async handler({ db, params, body, principal }) {
-      await registry.refreshEnabled(true, db);
+      // The switch decides from the rows it reads under its lock, not from this replica's cache.
       const record = await enablement.setEnabled(db as never, params.pluginId, body.enabled, principal!);
       return { ...adminPluginView(record), enabled: body.enabled };
     },

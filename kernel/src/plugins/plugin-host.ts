@@ -189,7 +189,7 @@ export class PluginHost {
         handle: async (tx, event) => {
           // A switched-off plugin skips events (its cursor still moves): it sees what happens after it is switched back on.
           // Switches made on another replica reach this one here too, not only through HTTP gates.
-          await registry.refreshEnabled(false, tx);
+          await registry.refreshEnabled(tx);
           if (!registry.isServing(manifest.id)) return;
           if (event.project_id) {
             const off = await tx('project_plugins').where({ project_id: event.project_id, plugin_id: manifest.id, enabled: false }).first('plugin_id');

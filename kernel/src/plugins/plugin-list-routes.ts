@@ -1,10 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { loadLiveProject, type Router } from '../http/router.js';
+import type { Router } from '../http/router.js';
 import { StrictObject, Uuid } from '../http/schemas.js';
 import type { IamService } from '../iam/iam-service.js';
-import type { PolicySet } from '../iam/policy-set.js';
-import { mentionedProjects } from '../mcp/tool-catalogue.js';
-import { ProjectNotFound } from '../http/kernel-errors.js';
+import { readableProject } from '../projects/readable-project.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { pluginView } from './plugin-view.js';
 
@@ -20,18 +18,11 @@ export function registerPluginListRoutes(router: Router, deps: { registry: Plugi
     querystring: StrictObject({ project_id: Type.Optional(Uuid) }),
     async handler({ db, query, policies, principal }) {
       await registry.refreshEnabled();
-      let scopedPolicies: PolicySet = policies;
-      let project = null;
-      if (query.project_id) {
-        project = await loadLiveProject(db, query.project_id.toLowerCase());
-        // A project agent stays inside its project, public projects included (D14), as in the router.
-        const confined = principal!.agentProjectId !== null && principal!.agentProjectId !== project?.id;
-        if (project?.is_public && !confined) scopedPolicies = policies.with(iam.publicStatements(project.id, project.disabled_plugins));
-        if (!project || !iam.allows(scopedPolicies, 'projects:read', `project/${project.id}`)) throw ProjectNotFound({});
-      }
+      const scoped = query.project_id ? await readableProject(db, iam, principal, policies, query.project_id) : null;
+      const project = scoped?.project ?? null;
       const holds = (action: string) => {
-        if (project) return iam.allows(scopedPolicies, action, `project/${project.id}`);
-        return ['*', ...mentionedProjects(policies)].some((id) => iam.allows(policies, action, `project/${id}`))
+        if (scoped) return iam.allows(scoped.policies, action, `project/${scoped.project.id}`);
+        return iam.allowsInSomeProject(policies, action)
           || iam.catalogue().some((a) => a.action === action && a.platformRoot !== null && iam.allows(policies, action, a.platformRoot));
       };
       const plugins = registry.serving().map((record) => {

@@ -79,11 +79,6 @@ export class PluginRegistry implements RoleGrantSource {
     return record?.status === 'active' && record.enabled;
   }
 
-  /** Serving, and not switched off in this project. */
-  isServingIn(id: string, project: Pick<LiveProject, 'disabled_plugins'>): boolean {
-    return this.isServing(id) && !project.disabled_plugins.includes(id);
-  }
-
   grants(role: GrantedRole): Array<{ pluginId: string; actions: readonly string[] }> {
     const result: Array<{ pluginId: string; actions: readonly string[] }> = [];
     for (const record of this.serving()) {
@@ -119,8 +114,8 @@ export class PluginRegistry implements RoleGrantSource {
    * transaction passes it as `db`: on PGlite the pool's only connection is that transaction's, so a
    * read through the pool would wait for it forever.
    */
-  async refreshEnabled(force = false, db?: Knex): Promise<void> {
-    if (!force && this.clockMs() - this.enabledReadAt < ENABLED_TTL_MS) return;
+  async refreshEnabled(db?: Knex): Promise<void> {
+    if (this.clockMs() - this.enabledReadAt < ENABLED_TTL_MS) return;
     if (db) return this.readEnabled(db);
     this.refreshing ??= this.readEnabled(this.db).finally(() => {
       this.refreshing = null;

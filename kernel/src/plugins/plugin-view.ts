@@ -1,4 +1,4 @@
-import type { PluginManifest } from '@paca/plugin-sdk';
+import type { PluginManifest, WebSlot } from '@paca/plugin-sdk';
 import type { PluginRecord } from './plugin-registry.js';
 
 /** What an admin sees of a plugin: state, the coded load error if any, and its manifest. */
@@ -24,7 +24,7 @@ export function adminPluginView(record: PluginRecord) {
 }
 
 /** What any signed-in client sees of a serving plugin: enough to render its slots (DESIGN 6). */
-export function pluginView(manifest: PluginManifest, options: { enabledInProject?: boolean; slots: PluginManifest['web'] extends infer W ? W extends { slots: infer S } ? S : never : never }) {
+export function pluginView(manifest: PluginManifest, options: { enabledInProject?: boolean; slots: WebSlot[] }) {
   return {
     id: manifest.id,
     name: manifest.name,

@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { Router } from '../http/router.js';
 import { StrictObject, Uuid } from '../http/schemas.js';
-import type { IamService } from '../iam/iam-service.js';
 import { PluginIdParam } from './admin-plugin-routes.js';
 import type { PluginEnablement } from './plugin-enablement.js';
 import type { PluginRegistry } from './plugin-registry.js';
 
 /** A project's plugins (D21): which serve here, and switching optional ones on and off. */
-export function registerProjectPluginRoutes(router: Router, deps: { registry: PluginRegistry; enablement: PluginEnablement; iam: IamService }): void {
+export function registerProjectPluginRoutes(router: Router, deps: { registry: PluginRegistry; enablement: PluginEnablement }): void {
   const { registry, enablement } = deps;
 
   router.route({
@@ -34,7 +33,7 @@ export function registerProjectPluginRoutes(router: Router, deps: { registry: Pl
     params: StrictObject({ projectId: Uuid, pluginId: PluginIdParam }),
     body: StrictObject({ enabled: Type.Boolean() }),
     async handler({ db, params, body, principal }) {
-      await registry.refreshEnabled(false, db);
+      // The switch decides from the rows it reads under its lock, not from this replica's cache.
       const enabled = await enablement.setProjectEnabled(db as never, params.projectId, params.pluginId, body.enabled, principal!);
       return { plugin_id: params.pluginId, project_id: params.projectId, enabled };
     },
