@@ -151,7 +151,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   registerRoleRoutes(router, services);
   registerProjectRoutes(router, services);
   registerMemberRoutes(router, services);
-  registerActivityRoutes(router);
+  registerActivityRoutes(router, services.activity);
   const agentServices = { ...services, agents: new AgentService(services) };
   registerProjectAgentRoutes(router, agentServices);
   registerAdminAgentRoutes(router, agentServices);
@@ -178,7 +178,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const core = corePluginsDir ? await discoverPlugins(corePluginsDir, 'core') : { sources: [], failures: [] };
   const installed = await discoverPlugins(installedPluginsDir, 'installed');
   const host = new PluginHost({
-    db, clock, router, iam, events, activity: services.activity, notifications: services.notifications, registry, hostFunctions,
+    db, clock, router, iam, events, activity: services.activity, notifications: services.notifications, storage, registry, hostFunctions,
     catalogue, lifecycle: projectLifecycle, secrets: pluginSecrets, logger: app.log, hostVersion: KERNEL_VERSION,
   });
   await host.load([...core.sources, ...installed.sources, ...(options.plugins ?? [])], [...core.failures, ...installed.failures]);

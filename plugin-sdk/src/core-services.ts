@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Readable } from 'node:stream';
 import type { EventDefinition } from './events.js';
 import { createServiceRef, type ServiceRef } from './refs.js';
 
@@ -53,6 +54,11 @@ export interface RouteRequest<P = Record<string, string>, Q = Record<string, unk
   can(action: string, resource: string): boolean;
   /** Which entities of `kind` in the project the caller may see with `action`: `listScope('tasks:read', 'task')`. */
   listScope(action: string, kind: string): ListScope;
+  /**
+   * The live projects where the caller holds `action` and this plugin is enabled: for lists
+   * across projects (`/users/me/tasks`). Empty for anonymous callers.
+   */
+  projectsWhere(action: string): Promise<string[]>;
   headers: Record<string, string | string[] | undefined>;
   /** Sets a response header (ETag, Location). */
   setHeader(name: string, value: string): void;
@@ -152,9 +158,81 @@ export interface ActivityInput {
   content: Record<string, unknown>;
 }
 
-/** The kernel's project activity feed (never pruned). */
+/** An entry of the activity feed as readers see it; `actor` carries the handle and name for display. */
+export interface ActivityEntry {
+  id: string;
+  project_id: string;
+  entity_type: string;
+  entity_id: string | null;
+  actor: { type: 'user' | 'agent'; id: string; username: string | null; full_name: string | null } | null;
+  origin: string;
+  activity_type: string;
+  content: Record<string, unknown>;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/**
+ * The kernel's project activity feed (reference 1.7; never pruned). A plugin reads any entry of
+ * its projects but changes only the entries it recorded itself (comments: edit, soft delete).
+ */
 export interface PluginActivity {
-  record(db: PluginDb, input: ActivityInput): Promise<void>;
+  record(db: PluginDb, input: ActivityInput): Promise<{ id: string }>;
+  /** Newest first, keyset-paged; soft-deleted entries are left out. */
+  list(db: PluginDb, query: { projectId: string; entityType?: string; entityId?: string; types?: string[]; cursor?: string; limit: number }): Promise<{ items: ActivityEntry[]; next_cursor: string | null }>;
+  get(db: PluginDb, projectId: string, id: string): Promise<ActivityEntry | null>;
+  /** Replaces the content of an entry this plugin recorded; false when there is none. */
+  update(db: PluginDb, projectId: string, id: string, content: Record<string, unknown>): Promise<boolean>;
+  /** Soft-deletes an entry this plugin recorded; false when there is none. */
+  remove(db: PluginDb, projectId: string, id: string): Promise<boolean>;
+}
+
+/** A project member: a human (user) or an agent. Task assignees and reporters are member ids. */
+export interface ProjectMember {
+  id: string;
+  project_id: string;
+  member_type: 'human' | 'agent';
+  user_id: string | null;
+  agent_id: string | null;
+  /** The username or the agent's handle (one namespace, D14); `@handle` mentions resolve through it. */
+  handle: string;
+  name: string | null;
+}
+
+/** Read access to project membership. */
+export interface PluginMembers {
+  list(db: PluginDb, projectId: string): Promise<ProjectMember[]>;
+  /** Active members among `ids` (unknown or removed ids are simply absent). */
+  byIds(db: PluginDb, projectId: string, ids: readonly string[]): Promise<ProjectMember[]>;
+  /** Active members with these handles (case-insensitive). */
+  byHandles(db: PluginDb, projectId: string, handles: readonly string[]): Promise<ProjectMember[]>;
+  /** The caller's membership in the project, or null (platform admins and public readers are not members). */
+  ofPrincipal(db: PluginDb, projectId: string, principal: PrincipalRef): Promise<ProjectMember | null>;
+}
+
+export interface StorageObjectInfo {
+  key: string;
+  size: number;
+  contentType: string;
+}
+
+/**
+ * The kernel's object storage (D12) for a plugin's files. Keys come from `newKey(projectId)`
+ * (`projects/<project_id>/<uuid>`); uploads and downloads go through presigned URLs.
+ */
+export interface PluginStorage {
+  /** `STORAGE_MAX_OBJECT_BYTES`. */
+  readonly maxObjectBytes: number;
+  newKey(projectId: string): string;
+  presignUpload(key: string, options?: { contentType?: string; maxBytes?: number; expiresInSeconds?: number }): Promise<{
+    url: string; method: 'PUT'; expires_at: string; max_bytes: number; headers: Record<string, string>;
+  }>;
+  /** The uploaded object, once it exists and fits `maxBytes` (an oversize one is deleted: 413). */
+  verifyUpload(key: string, maxBytes?: number): Promise<StorageObjectInfo>;
+  presignDownload(key: string, options?: { fileName?: string; expiresInSeconds?: number }): Promise<{ url: string; expires_at: string }>;
+  get(key: string): Promise<StorageObjectInfo & { stream: Readable }>;
+  /** Idempotent. */
+  delete(key: string): Promise<void>;
 }
 
 export interface PluginProjects {
@@ -192,4 +270,6 @@ export const coreServices = {
   logger: createServiceRef<PluginLogger>({ id: 'kernel.logger' }),
   clock: createServiceRef<PluginClock>({ id: 'kernel.clock' }),
   secrets: createServiceRef<PluginSecrets>({ id: 'kernel.secrets' }),
+  members: createServiceRef<PluginMembers>({ id: 'kernel.members' }),
+  storage: createServiceRef<PluginStorage>({ id: 'kernel.storage' }),
 } as const satisfies Record<string, ServiceRef<unknown>>;

@@ -4,6 +4,7 @@ import * as events from './migrations/0002-events.js';
 import * as agents from './migrations/0003-agents.js';
 import * as notifications from './migrations/0004-notifications.js';
 import * as plugins from './migrations/0005-plugins.js';
+import * as pluginActivity from './migrations/0006-plugin-activity.js';
 
 interface KernelMigration {
   name: string;
@@ -17,6 +18,7 @@ const KERNEL_MIGRATIONS: KernelMigration[] = [
   { name: '0003-agents', up: agents.up },
   { name: '0004-notifications', up: notifications.up },
   { name: '0005-plugins', up: plugins.up },
+  { name: '0006-plugin-activity', up: pluginActivity.up },
 ];
 
 /** Names of the kernel migrations, in order. */

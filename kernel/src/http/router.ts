@@ -174,7 +174,8 @@ export class Router {
           can: (action, resource) => this.deps.iam.allows(policies, action, resource),
         });
         const data = UNSAFE.has(spec.method) && spec.transactional !== false ? await this.deps.db.transaction(run) : await run(this.deps.db);
-        if (spec.rawReply) return reply;
+        // A handler that sent the reply itself (a plugin's raw response) returns it.
+        if (spec.rawReply || data === reply) return reply;
         if (status === 204) return reply.code(204).send();
         return reply.code(status).send(successEnvelope(data ?? null, request.id));
       },

@@ -1,4 +1,4 @@
-import { pathParams, pluginSchemaName, type PluginManifest, type PluginRoute, type RouteHandler } from '@paca/plugin-sdk';
+import { isRawResponse, pathParams, pluginSchemaName, type PluginManifest, type PluginRoute, type RouteHandler } from '@paca/plugin-sdk';
 import type { TSchema } from '@sinclair/typebox';
 import type { Router, RouteAccess } from '../http/router.js';
 import { Uuid } from '../http/schemas.js';
@@ -6,6 +6,7 @@ import type { IamService } from '../iam/iam-service.js';
 import { runWithConnection } from './plugin-call-context.js';
 import { bindPluginDb } from './plugin-db.js';
 import type { PluginRegistry } from './plugin-registry.js';
+import { projectsWhere } from './projects-where.js';
 
 /** Fills `project/{projectId}/task/{taskId}` from path params (D15). */
 export function renderResource(template: string, params: Record<string, string>): string {
@@ -53,7 +54,7 @@ export function mountPluginRoute(router: Router, manifest: PluginManifest, route
     handler: async (ctx) => {
       const params = ctx.params as Record<string, string>;
       const projectId = params.projectId ?? null;
-      return runWithConnection(ctx.db, () => handler({
+      const result = await runWithConnection(ctx.db, () => handler({
         params,
         query: ctx.query,
         body: ctx.body,
@@ -65,9 +66,14 @@ export function mountPluginRoute(router: Router, manifest: PluginManifest, route
           if (!projectId) throw new TypeError(`route ${route.name} has no :projectId; listScope needs a project`);
           return deps.iam.listScope(ctx.policies, action, projectId, kind);
         },
+        projectsWhere: (action) => ctx.principal ? projectsWhere(ctx.db, deps.iam, ctx.policies, manifest.id, action) : Promise.resolve([]),
         headers: ctx.request.headers,
         setHeader: (name, value) => void ctx.reply.header(name, value),
       }));
+      if (!isRawResponse(result)) return result;
+      // A file stream or a redirect: sent as it is, outside the envelope (the router leaves a sent reply alone).
+      void ctx.reply.code(result.status).headers(result.headers).send(result.body);
+      return ctx.reply;
     },
   });
 }

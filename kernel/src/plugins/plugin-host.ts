@@ -29,6 +29,7 @@ import { migratePlugin } from './plugin-migrations.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import type { PluginSecrets } from './plugin-secrets.js';
 import { kernelServicesFor } from './plugin-services.js';
+import type { ObjectStorage } from '../storage/object-storage.js';
 import type { DiscoveryFailure, PluginSource } from './plugin-source.js';
 import type { ProjectLifecycle } from './project-lifecycle.js';
 import { emptyStage, type StagedPlugin } from './staged-plugin.js';
@@ -41,6 +42,7 @@ export interface PluginHostDeps {
   events: EventSystem;
   activity: ActivityLog;
   notifications: NotificationService;
+  storage: ObjectStorage;
   registry: PluginRegistry;
   hostFunctions: HostFunctionRegistry;
   catalogue: ToolCatalogue;

@@ -15,6 +15,8 @@ import { bindPluginDb, knexOf } from './plugin-db.js';
 import { PluginEventOutsideTransaction, PluginEventUndeclared, PluginHostFunctionInvalid, PluginRouteUndeclared, PluginSubscriptionUndeclared } from './plugin-errors.js';
 import { currentConnection } from './plugin-call-context.js';
 import type { PluginSecrets } from './plugin-secrets.js';
+import { pluginMembers } from './plugin-members.js';
+import { objectKey, type ObjectStorage } from '../storage/object-storage.js';
 import type { StagedPlugin } from './staged-plugin.js';
 
 export interface KernelServiceDeps {
@@ -25,6 +27,7 @@ export interface KernelServiceDeps {
   notifications: NotificationService;
   hostFunctions: HostFunctionRegistry;
   secrets: PluginSecrets;
+  storage: ObjectStorage;
   logger: FastifyBaseLogger;
 }
 
@@ -86,7 +89,22 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
     }],
     [coreServices.activity, {
       record: (db: PluginDb, input: Parameters<ActivityLog['record']>[1]) =>
-        deps.activity.record(knexOf(db), { ...input, actor: input.actor as Principal | null }),
+        deps.activity.record(knexOf(db), { ...input, actor: input.actor as Principal | null, pluginId: manifest.id }),
+      list: (db: PluginDb, query: Parameters<ActivityLog['list']>[1]) => deps.activity.list(knexOf(db), query),
+      get: (db: PluginDb, projectId: string, id: string) => deps.activity.get(knexOf(db), projectId, id),
+      update: (db: PluginDb, projectId: string, id: string, content: Record<string, unknown>) =>
+        deps.activity.update(knexOf(db), manifest.id, projectId, id, content),
+      remove: (db: PluginDb, projectId: string, id: string) => deps.activity.remove(knexOf(db), manifest.id, projectId, id),
+    }],
+    [coreServices.members, pluginMembers],
+    [coreServices.storage, {
+      get maxObjectBytes() { return deps.storage.maxObjectBytes; },
+      newKey: (projectId: string) => objectKey(projectId),
+      presignUpload: (key: string, options?: Parameters<ObjectStorage['presignUpload']>[1]) => deps.storage.presignUpload(key, options),
+      verifyUpload: (key: string, maxBytes?: number) => deps.storage.verifyUpload(key, maxBytes),
+      presignDownload: (key: string, options?: Parameters<ObjectStorage['presignDownload']>[1]) => deps.storage.presignDownload(key, options),
+      get: (key: string) => deps.storage.get(key),
+      delete: (key: string) => deps.storage.delete(key),
     }],
     [coreServices.projects, {
       async get(db: PluginDb, projectId: string): Promise<ProjectRef | null> {

@@ -1,22 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { cursorPage } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
 import { CursorQuery, ProjectParams, StrictObject, Uuid } from '../http/schemas.js';
-
-interface ActivityRow {
-  id: string;
-  project_id: string;
-  entity_type: string;
-  entity_id: string | null;
-  actor_type: string | null;
-  actor_id: string | null;
-  origin: string;
-  activity_type: string;
-  content: Record<string, unknown>;
-  created_at: Date;
-  username: string | null;
-  full_name: string | null;
-}
+import type { ActivityLog } from './activity-log.js';
 
 const ActivityQuery = StrictObject({
   ...CursorQuery,
@@ -25,35 +10,13 @@ const ActivityQuery = StrictObject({
 });
 
 /** The project activity feed, newest first (reference 1.7). */
-export function registerActivityRoutes(router: Router): void {
+export function registerActivityRoutes(router: Router, activity: ActivityLog): void {
   router.route({
     method: 'GET', url: '/projects/:projectId/activities', summary: 'Project activity feed, newest first', tags: ['projects'],
     access: { kind: 'gated', action: 'project.activities:read', resource: (p) => `project/${p.projectId}` },
     params: ProjectParams, querystring: ActivityQuery,
-    async handler({ db, params, query }) {
-      const base = db('activities as a')
-        .leftJoin('users as u', (j) => j.on('u.id', '=', 'a.actor_id').andOnVal('a.actor_type', '=', 'user'))
-        .leftJoin('agents as ag', (j) => j.on('ag.id', '=', 'a.actor_id').andOnVal('a.actor_type', '=', 'agent'))
-        .where('a.project_id', params.projectId).whereNull('a.deleted_at')
-        // An agent actor shows its handle and name in the same fields (handles and usernames share a namespace, D14).
-        .select('a.*', db.raw('coalesce(u.username, ag.handle) as username'), db.raw('coalesce(u.full_name, ag.name) as full_name'));
-      if (query.entity_type) base.where('a.entity_type', query.entity_type);
-      if (query.entity_id) base.where('a.entity_id', query.entity_id);
-      const page = await cursorPage<ActivityRow>(base, { cursor: query.cursor, pageSize: query.page_size ?? 50, timeColumn: 'a.created_at', idColumn: 'a.id', order: 'desc' });
-      return {
-        items: page.items.map((row) => ({
-          id: row.id,
-          project_id: row.project_id,
-          entity_type: row.entity_type,
-          entity_id: row.entity_id,
-          actor: row.actor_id ? { type: row.actor_type, id: row.actor_id, username: row.username, full_name: row.full_name } : null,
-          origin: row.origin,
-          activity_type: row.activity_type,
-          content: row.content,
-          created_at: new Date(row.created_at).toISOString(),
-        })),
-        next_cursor: page.next_cursor,
-      };
-    },
+    handler: ({ db, params, query }) => activity.list(db, {
+      projectId: params.projectId, entityType: query.entity_type, entityId: query.entity_id, cursor: query.cursor, limit: query.page_size ?? 50,
+    }),
   });
 }

@@ -1,0 +1,19 @@
+import type { RouteRequest } from '@paca/plugin-sdk';
+import { invalid } from './errors.js';
+
+/**
+ * D4: a write is conditional only when the client sends `version` in the body or `If-Match`
+ * (`"3"`, `W/"3"` or `3`). Returns the expected version, or null for an unconditional write.
+ */
+export function expectedVersion(request: Pick<RouteRequest, 'headers' | 'body'>): number | null {
+  const body = request.body as { version?: unknown } | undefined;
+  if (typeof body?.version === 'number') return body.version;
+  const header = request.headers['if-match'];
+  if (typeof header !== 'string' || header.trim() === '' || header.trim() === '*') return null;
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!match) throw invalid('headers.if-match', 'must be the version you read, e.g. "3"');
+  return Number(match[1]);
+}
+
+/** `ETag: "<version>"`, so clients can send it back as If-Match. */
+export const etag = (version: number) => `"${version}"`;

@@ -1,0 +1,66 @@
+import { coreServices, definePlugin, type PluginRoutes } from '@paca/plugin-sdk';
+import { registerActivityRoutes } from './activities.js';
+import { registerAttachmentRoutes } from './attachments.js';
+import { taskFieldReferences, tasksService, type TasksService } from './contract.js';
+import { registerCustomFieldRoutes } from './custom-fields.js';
+import { FieldReferences } from './field-references.js';
+import { registerTaskHostFunctions } from './host-functions.js';
+import { registerTaskLinkRoutes } from './links.js';
+import { createTasksSchema } from './migrations/0001-tasks.js';
+import type { TasksContext } from './plugin-context.js';
+import { seedProject } from './seed.js';
+import { registerTaskStatusRoutes } from './task-statuses.js';
+import { registerTaskTypeRoutes } from './task-types.js';
+import { registerTaskRoutes } from './tasks/task-routes.js';
+import { createTasksService } from './tasks/task-service.js';
+import { registerViewRoutes } from './views.js';
+import { readFileSync } from 'node:fs';
+const manifestRoutes = (JSON.parse(readFileSync(new URL('../plugin.json', import.meta.url), 'utf8')) as { routes: Array<{ name: string }> }).routes.map((r) => r.name);
+
+/*
+ * Tasks, as a first-party native plugin: it reaches the kernel only through the services in
+ * `deps` and the names plugin.json declares (D19, D20). Each area binds its own routes.
+ */
+export default definePlugin({
+  migrations: { '0001-tasks': createTasksSchema },
+  register(env) {
+    const references = new FieldReferences();
+    env.registerExtensionPoint(taskFieldReferences, references);
+    // The service is handed out at registration and becomes usable once init has run (before any dependant's init).
+    let service: TasksService | null = null;
+    const ready = () => {
+      if (!service) throw new Error('tasks service used before the tasks plugin started');
+      return service;
+    };
+    env.registerService(tasksService, {
+      get: (...args) => ready().get(...args),
+      list: (...args) => ready().list(...args),
+      update: (...args) => ready().update(...args),
+      statuses: (...args) => ready().statuses(...args),
+    });
+    env.init({
+      deps: {
+        routes: coreServices.routes, events: coreServices.events, hooks: coreServices.hooks, activity: coreServices.activity,
+        members: coreServices.members, storage: coreServices.storage, notifications: coreServices.notifications,
+        projects: coreServices.projects, clock: coreServices.clock, logger: coreServices.logger, hostFunctions: coreServices.hostFunctions,
+      },
+      init({ routes, hooks, hostFunctions, ...services }) {
+        const ctx: TasksContext = { ...services, references };
+        const seed = seedProject(services.clock);
+        hooks.onProjectCreated(seed);
+        hooks.onProjectEnabled(seed);
+        service = createTasksService(ctx);
+        const areas: Array<(routes: PluginRoutes, ctx: TasksContext) => void> = [
+          registerTaskTypeRoutes, registerTaskStatusRoutes, registerCustomFieldRoutes, registerTaskRoutes,
+          registerActivityRoutes, registerTaskLinkRoutes, registerAttachmentRoutes, registerViewRoutes,
+        ];
+        // DEV-ONLY scaffolding while the areas are built in parallel: removed before issue 5 closes.
+        const bound = new Set<string>();
+        const tracking: PluginRoutes = { handle: (name, handler) => { bound.add(name); routes.handle(name, handler); } };
+        for (const register of areas) register(tracking, ctx);
+        for (const route of manifestRoutes) if (!bound.has(route)) routes.handle(route, async () => { throw new Error(`${route}: not built yet`); });
+        registerTaskHostFunctions(hostFunctions, ctx);
+      },
+    });
+  },
+});
