@@ -61,9 +61,12 @@ const PLATFORM_ACTIONS = [
 describe('GET /roles/actions', () => {
   it('lists the kernel’s action catalogue to any principal', async () => {
     const items = expectData(await t.api('GET', '/roles/actions', { token: nobody.token })).items;
-    expect(items.map((a: { action: string }) => a.action).sort()).toEqual([
+    const kernelItems = items.filter((a: { plugin_id: string | null }) => a.plugin_id === null);
+    expect(kernelItems.map((a: { action: string }) => a.action).sort()).toEqual([
       ...PLATFORM_ACTIONS, 'project.activities:read', 'project.members:read', 'project.members:write',
     ].sort());
+    // Core plugins' actions join the catalogue from their manifests (D16).
+    expect(items).toContainEqual({ action: 'tasks:write', description: expect.any(String), platform_root: null, project_scoped: true, plugin_id: 'tasks' });
     expect(items).toContainEqual({ action: 'users:read', description: expect.any(String), platform_root: 'user/*', project_scoped: false, plugin_id: null });
     expect(items).toContainEqual({ action: 'roles:assign', description: expect.any(String), platform_root: 'role/*', project_scoped: true, plugin_id: null });
     expect(items).toContainEqual({ action: 'projects:create', description: expect.any(String), platform_root: 'project', project_scoped: false, plugin_id: null });
