@@ -81,6 +81,19 @@ export function renderTables(unsorted) {
     2,
   ), '');
 
+  const referenced = results.filter((r) => r.throughput.reference);
+  if (referenced.length > 0) {
+    out.push('## Throughput against a raw SQL route', '');
+    out.push('For scenarios that name one: saturation throughput as a ratio to a plugin route answering the same request with'
+      + ' one SQL statement over the same rows, measured in the same backend run (the cost of the plugin\'s own work).', '');
+    out.push(table(
+      ['Scenario', 'Backend', 'req/s', 'Raw SQL route', 'Raw SQL req/s', 'Ratio to raw SQL'],
+      referenced.map((r) => [r.scenario, backendName(r.backend), rate(r.throughput.req_s_median), r.throughput.reference.scenario,
+        rate(r.throughput.reference.req_s_median), ratio(r.throughput.reference.ratio)]),
+      2,
+    ), '');
+  }
+
   out.push('## Scenarios', '');
   for (const scenario of [...new Set(results.map((r) => r.scenario))]) {
     const of = results.filter((r) => r.scenario === scenario);

@@ -19,10 +19,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuSample, otherCpuPercent } from './lib/cpu.mjs';
 import { median, round, runLoad, SCHEDULES } from './lib/load.mjs';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, login, SCENARIO_ORDER, SCENARIOS } from './lib/scenarios.mjs';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, login, SCENARIO_ORDER as KERNEL_SCENARIO_ORDER, SCENARIOS as KERNEL_SCENARIOS } from './lib/scenarios.mjs';
+import { TASK_SCENARIO_ORDER, TASK_SCENARIOS } from './lib/task-scenarios.mjs';
 import { writeReadme } from './report.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const SCENARIOS = { ...KERNEL_SCENARIOS, ...TASK_SCENARIOS };
+const SCENARIO_ORDER = [...KERNEL_SCENARIO_ORDER, ...TASK_SCENARIO_ORDER];
 const D34 = { connections: 20, durationS: 10, runs: 3 };
 
 const { values: flags } = parseArgs({
@@ -62,8 +65,10 @@ if (!SCHEDULES[flags.schedule]) fail(`unknown schedule "${flags.schedule}" (stag
 for (const backend of backends) if (!['pglite', 'postgres'].includes(backend)) fail(`unknown backend "${backend}"`);
 const wanted = flags.scenario ? flags.scenario.split(',').map((s) => s.trim()) : SCENARIO_ORDER;
 for (const name of wanted) if (!SCENARIOS[name]) fail(`unknown scenario "${name}" (known: ${SCENARIO_ORDER.join(', ')})`);
-// The baseline is measured in every backend run: throughput is reported as a ratio to it (D34).
-const scenarios = SCENARIO_ORDER.filter((name) => name === 'baseline' || wanted.includes(name));
+// The baseline is measured in every backend run: throughput is reported as a ratio to it (D34). A
+// scenario's `reference` (a raw SQL read of the same rows) is measured in the same run too.
+const references = new Set(wanted.map((name) => SCENARIOS[name].reference).filter(Boolean));
+const scenarios = SCENARIO_ORDER.filter((name) => name === 'baseline' || wanted.includes(name) || references.has(name));
 
 function fail(message) {
   process.stderr.write(`bench: ${message}\n`);
@@ -168,7 +173,7 @@ async function createPostgresDatabase() {
 // ---------------------------------------------------------------------------------------------
 // Measurement
 
-async function measureScenario({ name, backend, raw, kernel, adminToken, baselineReqS, context }) {
+async function measureScenario({ name, backend, raw, kernel, adminToken, baselineReqS, referenceResult, context }) {
   const scenario = SCENARIOS[name];
   const started = Date.now();
   const loadStart = os.loadavg();
@@ -242,6 +247,14 @@ async function measureScenario({ name, backend, raw, kernel, adminToken, baselin
       baseline_req_s_median: baseline,
       baseline_file: `baseline-${backend}.json`,
       ratio_to_baseline: baseline ? round(throughputReqS / baseline, 4) : null,
+      ...(referenceResult ? {
+        reference: {
+          scenario: referenceResult.scenario,
+          file: `${referenceResult.name}.json`,
+          req_s_median: referenceResult.throughput.req_s_median,
+          ratio: referenceResult.throughput.req_s_median ? round(throughputReqS / referenceResult.throughput.req_s_median, 4) : null,
+        },
+      } : {}),
       latency_at_saturation_median_ms: medianLatency(throughputRuns),
       non_2xx: sum(throughputRuns, 'non_2xx'),
       errors: sum(throughputRuns, 'errors'),
@@ -294,7 +307,8 @@ async function runBackend(backend, raw, machine) {
     for (const name of scenarios) {
       // A fresh admin token per scenario: access tokens live 15 minutes.
       const adminToken = kernel ? await login(kernel.url, ADMIN_USERNAME, ADMIN_PASSWORD) : null;
-      const result = await measureScenario({ name, backend, raw, kernel, adminToken, baselineReqS, context });
+      const referenceResult = results.find((r) => r.scenario === SCENARIOS[name].reference) ?? null;
+      const result = await measureScenario({ name, backend, raw, kernel, adminToken, baselineReqS, referenceResult, context });
       if (name === 'baseline') baselineReqS = result.throughput.req_s_median;
       results.push(result);
     }

@@ -67,3 +67,11 @@ export const ViewContextInvalid = defineError<{ reason: string }>('VIEW_CONTEXT_
 export const ViewVersionConflict = defineError<{ current_version: number }>('VIEW_VERSION_CONFLICT', 409, 'view was changed by someone else');
 export const ViewPositionAnchorInvalid = defineError<{ task_id: string }>('VIEW_POSITION_ANCHOR_INVALID', 422,
   ({ task_id }) => `task ${task_id} is not in that group of the view`);
+
+// D28: where the tasks of a deleted type or status go must be another one of the same project.
+export const TaskTypeMoveTargetInvalid = defineError<{ reason: string }>('TASK_TYPE_MOVE_TARGET_INVALID', 422,
+  ({ reason }) => `move_to_type_id is invalid: ${reason}`);
+export const TaskStatusMoveTargetInvalid = defineError<{ reason: string }>('TASK_STATUS_MOVE_TARGET_INVALID', 422,
+  ({ reason }) => `move_to_status_id is invalid: ${reason}`);
+/** D2's 401, for what only a signed-in principal has (a personal view config) on routes anonymous readers reach. */
+export const Unauthenticated = defineError('AUTH_UNAUTHENTICATED', 401, 'sign in first');

@@ -1,7 +1,16 @@
 import type { PluginDb } from '@paca/plugin-sdk';
 import { TaskNotFound } from './errors.js';
 
-export interface TaskRow {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A plain UUID. The manifests' `format: uuid` also lets `urn:uuid:…` through, which PostgreSQL
+ * rejects with a 500; ids are checked with this before they reach SQL.
+ */
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+// A type alias, not an interface: rows must fit `Record<string, unknown>` (cursorPage).
+export type TaskRow = {
   id: string;
   project_id: string;
   task_number: number;
@@ -15,8 +24,9 @@ export interface TaskRow {
   story_points: number | null;
   reporter_id: string | null;
   custom_fields: Record<string, unknown>;
-  start_date: string | Date | null;
-  due_date: string | Date | null;
+  /** `YYYY-MM-DD`. */
+  start_date: string | null;
+  due_date: string | null;
   tags: string[];
   assignment_mode: 'manual' | 'auto';
   version: number;
@@ -25,6 +35,23 @@ export interface TaskRow {
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
+};
+
+const COLUMNS = ['id', 'project_id', 'task_number', 'task_type_id', 'status_id', 'sprint_id', 'parent_task_id', 'title', 'description',
+  'importance', 'story_points', 'reporter_id', 'custom_fields', 'tags', 'assignment_mode', 'version', 'created_by_type', 'created_by_id',
+  'created_at', 'updated_at', 'deleted_at'] as const;
+
+/**
+ * The columns of a {@link TaskRow}, optionally of a table alias. Dates are read as text: drivers
+ * turn a SQL `date` into a timestamp at some time zone's midnight, and PGlite and pg pick different ones.
+ */
+export function taskColumns(db: PluginDb, alias?: string): Array<string | ReturnType<PluginDb['raw']>> {
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  return [
+    ...COLUMNS.map(column),
+    db.raw('??::text as start_date', [column('start_date')]),
+    db.raw('??::text as due_date', [column('due_date')]),
+  ];
 }
 
 /**
@@ -32,7 +59,9 @@ export interface TaskRow {
  * ids never leak across projects. `forUpdate` locks the row for the rest of the transaction.
  */
 export async function requireTask(db: PluginDb, projectId: string, taskId: string, options: { forUpdate?: boolean } = {}): Promise<TaskRow> {
-  const query = db('tasks').where({ id: taskId, project_id: projectId }).whereNull('deleted_at').first();
+  // Path ids are any text (MCP also passes `PREFIX-N` before the kernel resolves it): not a UUID, not a task.
+  if (!isUuid(taskId)) throw TaskNotFound({});
+  const query = db('tasks').where({ id: taskId, project_id: projectId }).whereNull('deleted_at').first(taskColumns(db));
   if (options.forUpdate) query.forUpdate();
   const row = (await query) as TaskRow | undefined;
   if (!row) throw TaskNotFound({});

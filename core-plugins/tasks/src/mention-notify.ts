@@ -1,0 +1,66 @@
+import type { PluginDb, PrincipalRef, ProjectMember } from '@paca/plugin-sdk';
+import { AgentCommentMention } from './events.js';
+import { mentionedHandles } from './mention-parse.js';
+import type { TasksContext } from './plugin-context.js';
+
+const EXCERPT_LENGTH = 140;
+
+export interface CommentMentions {
+  projectId: string;
+  task: { id: string; task_number: number; key: string; title: string };
+  commentId: string;
+  /** The comment's Markdown now. */
+  text: string;
+  /** Its Markdown before an edit: members it already mentioned are not told again. */
+  previousText?: string;
+  author: PrincipalRef | null;
+  /** The comment event (`task.comment.added` or `.updated`): one notification per recipient and event (D26). */
+  eventId: number;
+}
+
+/** The project members a comment mentions, once each (unknown handles are plain text). */
+export async function mentionedMembers(ctx: TasksContext, db: PluginDb, projectId: string, markdown: string): Promise<ProjectMember[]> {
+  const mentions = mentionedHandles(markdown);
+  if (mentions.length === 0) return [];
+  const byHandle = new Map((await ctx.members.byHandles(db, projectId, mentions.flat())).map((m) => [m.handle.toLowerCase(), m]));
+  const members = new Map<string, ProjectMember>();
+  for (const candidates of mentions) {
+    const member = candidates.map((handle) => byHandle.get(handle)).find((m) => m !== undefined);
+    if (member) members.set(member.id, member);
+  }
+  return [...members.values()];
+}
+
+const isAuthor = (member: ProjectMember, author: PrincipalRef | null) =>
+  author !== null && (author.type === 'user' ? member.user_id === author.id : member.agent_id === author.id);
+
+/**
+ * Tells the members newly mentioned in a comment: people get a `task.mentioned` notification,
+ * agents an `agent.comment_mention` trigger (reference 7.2). Nobody is told about their own mention.
+ */
+export async function announceMentions(ctx: TasksContext, db: PluginDb, input: CommentMentions): Promise<void> {
+  const mentioned = await mentionedMembers(ctx, db, input.projectId, input.text);
+  if (mentioned.length === 0) return;
+  const already = new Set(input.previousText === undefined ? [] : (await mentionedMembers(ctx, db, input.projectId, input.previousText)).map((m) => m.id));
+  const { task, commentId, author, projectId } = input;
+  for (const member of mentioned) {
+    if (already.has(member.id) || isAuthor(member, author)) continue;
+    if (member.user_id) {
+      await ctx.notifications.notify(db, {
+        recipientUserId: member.user_id, type: 'task.mentioned', eventId: input.eventId, projectId, actor: author,
+        data: { task_id: task.id, task_number: task.task_number, key: task.key, task_title: task.title, comment_id: commentId, excerpt: excerpt(input.text) },
+      });
+    } else if (member.agent_id) {
+      await ctx.events.emit(db, AgentCommentMention, {
+        projectId, actor: author,
+        payload: { agent_id: member.agent_id, member_id: member.id, task_id: task.id, task_number: task.task_number, comment_id: commentId },
+      });
+    }
+  }
+}
+
+/** The start of the comment on one line, for the notification list. */
+function excerpt(markdown: string): string {
+  const line = markdown.replace(/\s+/g, ' ').trim();
+  return line.length <= EXCERPT_LENGTH ? line : `${line.slice(0, EXCERPT_LENGTH - 1).trimEnd()}…`;
+}
