@@ -208,6 +208,8 @@ export interface PluginMembers {
   byHandles(db: PluginDb, projectId: string, handles: readonly string[]): Promise<ProjectMember[]>;
   /** The caller's membership in the project, or null (platform admins and public readers are not members). */
   ofPrincipal(db: PluginDb, projectId: string, principal: PrincipalRef): Promise<ProjectMember | null>;
+  /** The caller's memberships among `projectIds`, in one query (for lists across projects). */
+  ofPrincipalIn(db: PluginDb, projectIds: readonly string[], principal: PrincipalRef): Promise<ProjectMember[]>;
 }
 
 export interface StorageObjectInfo {
@@ -238,6 +240,8 @@ export interface PluginStorage {
 export interface PluginProjects {
   /** A live project, or null. */
   get(db: PluginDb, projectId: string): Promise<ProjectRef | null>;
+  /** The live projects among `projectIds` (one query; unknown or deleted ids are absent). */
+  getMany(db: PluginDb, projectIds: readonly string[]): Promise<ProjectRef[]>;
 }
 
 export interface PluginLogger {

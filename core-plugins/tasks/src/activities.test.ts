@@ -61,7 +61,7 @@ describe('GET /tasks/:id/activities', () => {
 
   it('answers bad paging input with 422 and unknown or deleted tasks with 404', async () => {
     const task = await createTask(w.t, w.projectId, { title: 'Short-lived' });
-    for (const query of [{ page_size: '0' }, { page_size: '201' }, { cursor: 'garbage' }, { limit: '5' }]) {
+    for (const query of [{ page_size: '0' }, { page_size: '201' }, { cursor: 'garbage' }, { limit: '5' }] as Array<Record<string, string>>) {
       expectError(await w.t.api('GET', activitiesUrl(task.id), { token: w.editor.token, query }), 422, 'VALIDATION_FAILED');
     }
     expect(await w.t.api('DELETE', `/projects/${w.projectId}/tasks/${task.id}`, { token: w.editor.token })).toMatchObject({ status: 204 });

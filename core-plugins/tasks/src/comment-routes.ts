@@ -10,7 +10,7 @@ type CommentParams = TaskParams & { commentId: string };
 type CommentBody = { content: string };
 
 /** A comment is an activity entry of type `comment` with content `{text}` (Markdown, D1; reference 1.7). */
-export const COMMENT = 'comment';
+const COMMENT = 'comment';
 
 /**
  * Comments on a task (reference 2.3 "Task activities"): anyone who may write tasks comments;

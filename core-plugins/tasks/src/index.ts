@@ -13,9 +13,8 @@ import { registerTaskStatusRoutes } from './task-statuses.js';
 import { registerTaskTypeRoutes } from './task-types.js';
 import { registerTaskRoutes } from './tasks/task-routes.js';
 import { createTasksService } from './tasks/task-service.js';
+import { useProjectDirectory } from './tasks/task-view.js';
 import { registerViewRoutes } from './views.js';
-import { readFileSync } from 'node:fs';
-const manifestRoutes = (JSON.parse(readFileSync(new URL('../plugin.json', import.meta.url), 'utf8')) as { routes: Array<{ name: string }> }).routes.map((r) => r.name);
 
 /*
  * Tasks, as a first-party native plugin: it reaches the kernel only through the services in
@@ -46,6 +45,7 @@ export default definePlugin({
       },
       init({ routes, hooks, hostFunctions, ...services }) {
         const ctx: TasksContext = { ...services, references };
+        useProjectDirectory(services.projects);
         const seed = seedProject(services.clock);
         hooks.onProjectCreated(seed);
         hooks.onProjectEnabled(seed);
@@ -54,11 +54,7 @@ export default definePlugin({
           registerTaskTypeRoutes, registerTaskStatusRoutes, registerCustomFieldRoutes, registerTaskRoutes,
           registerActivityRoutes, registerTaskLinkRoutes, registerAttachmentRoutes, registerViewRoutes,
         ];
-        // DEV-ONLY scaffolding while the areas are built in parallel: removed before issue 5 closes.
-        const bound = new Set<string>();
-        const tracking: PluginRoutes = { handle: (name, handler) => { bound.add(name); routes.handle(name, handler); } };
-        for (const register of areas) register(tracking, ctx);
-        for (const route of manifestRoutes) if (!bound.has(route)) routes.handle(route, async () => { throw new Error(`${route}: not built yet`); });
+        for (const register of areas) register(routes, ctx);
         registerTaskHostFunctions(hostFunctions, ctx);
       },
     });

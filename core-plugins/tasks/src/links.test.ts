@@ -104,17 +104,20 @@ describe('task links', () => {
     const deleted = await seedTask(w.projectId, 'Gone', { deleted: true });
     const other = await createProject(w.t, `Other ${randomUUID().slice(0, 6)}`);
     const elsewhere = await seedTask(other.id, 'Elsewhere');
-    const post = (body: unknown, taskId = a.id) => w.t.api('POST', links(w.projectId, taskId), { token: w.editor.token, body });
+    const post = (body: unknown, taskId: string = a.id) => w.t.api('POST', links(w.projectId, taskId), { token: w.editor.token, body });
 
     expectError(await post({ target_task_id: a.id, link_type: 'blocks' }), 422, 'TASK_LINK_SELF');
-    expectError(await post({ target_task_id: elsewhere.id, link_type: 'blocks' }), 422, 'TASK_LINK_CROSS_PROJECT');
+    // The editor cannot read the other project: for them its task does not exist; the admin, who can, is told why.
+    expectError(await post({ target_task_id: elsewhere.id, link_type: 'blocks' }), 404, 'TASK_NOT_FOUND');
+    expectError(await w.t.api('POST', links(w.projectId, a.id), { token: w.admin.token, body: { target_task_id: elsewhere.id, link_type: 'blocks' } }),
+      422, 'TASK_LINK_CROSS_PROJECT');
     expectError(await post({ target_task_id: randomUUID(), link_type: 'blocks' }), 404, 'TASK_NOT_FOUND');
     expectError(await post({ target_task_id: deleted.id, link_type: 'blocks' }), 404, 'TASK_NOT_FOUND');
     expectError(await post({ target_task_id: a.id, link_type: 'blocks' }, deleted.id), 404, 'TASK_NOT_FOUND');
     expectError(await post({ target_task_id: a.id, link_type: 'blocks' }, elsewhere.id), 404, 'TASK_NOT_FOUND');
     expectError(await post({ target_task_id: deleted.id, link_type: 'depends_on' }), 422, 'VALIDATION_FAILED');
     expectError(await post({ target_task_id: 'PRJ-1', link_type: 'blocks' }), 422, 'VALIDATION_FAILED');
-    expectError(await post({ target_task_id: `urn:uuid:${randomUUID()}`, link_type: 'blocks' }), 404, 'TASK_NOT_FOUND');
+    expectError(await post({ target_task_id: `urn:uuid:${randomUUID()}`, link_type: 'blocks' }), 422, 'VALIDATION_FAILED');
     expectError(await post({ target_task_id: a.id, link_type: 'blocks' }, 'PRJ-1'), 404, 'TASK_NOT_FOUND');
     expectError(await post({ target_task_id: deleted.id }), 422, 'VALIDATION_FAILED');
     expectError(await w.t.api('GET', links(w.projectId, 'not-a-uuid'), { token: w.editor.token }), 404, 'TASK_NOT_FOUND');
@@ -187,6 +190,28 @@ describe('task links', () => {
 
     const stored = await w.t.kernel.database.knex('plugin_tasks.task_links').where({ source_task_id: a.id });
     expect(stored.map((l: { id: string }) => l.id)).toEqual([link.id]);
+  });
+
+  it('hides links to tasks the caller may not read (D15) and refuses to link to them', async () => {
+    const project = await createProject(w.t, `Scoped ${randomUUID().slice(0, 6)}`);
+    const open = await seedTask(project.id, 'Open');
+    const hidden = await seedTask(project.id, 'Hidden');
+    const visible = await seedTask(project.id, 'Visible');
+    for (const target of [hidden, visible]) {
+      expectData(await w.t.api('POST', links(project.id, open.id), { token: w.admin.token, body: { target_task_id: target.id, link_type: 'relates_to' } }), 201);
+    }
+    const deny = expectData(await w.t.api('POST', `/projects/${project.id}/roles`, {
+      token: w.admin.token,
+      body: { name: 'No hidden task', policy: { version: '2026-10-01', statements: [{ effect: 'Deny', actions: ['tasks:read'], resources: [`project/${project.id}/task/${hidden.id}`] }] } },
+    }), 201);
+    const roles = expectData(await w.t.api('GET', `/projects/${project.id}/roles`, { token: w.admin.token }));
+    const editorRole = roles.items.find((r: { name: string }) => r.name === 'Editor');
+    const member = await w.t.createUser();
+    expectData(await w.t.api('POST', `/projects/${project.id}/members`, { token: w.admin.token, body: { user_id: member.id, role_ids: [editorRole.id, deny.id] } }), 201);
+
+    const seen = expectData(await w.t.api('GET', links(project.id, open.id), { token: member.token }));
+    expect(seen.items.map((l: { linked_task: { id: string } }) => l.linked_task.id)).toEqual([visible.id]);
+    expectError(await w.t.api('POST', links(project.id, visible.id), { token: member.token, body: { target_task_id: hidden.id, link_type: 'blocks' } }), 404, 'TASK_NOT_FOUND');
   });
 
   it('lets anyone read the links of a public project’s task, but not write them', async () => {

@@ -52,7 +52,10 @@ export function registerTaskLinkRoutes(routes: PluginRoutes, ctx: TasksContext):
     if (targetId === taskId) throw TaskLinkSelf({});
     const target = locked.find((row) => row.id === targetId);
     if (!target || target.deleted_at) throw TaskNotFound({});
-    if (target.project_id !== projectId) throw TaskLinkCrossProject({});
+    // Only someone who may read the other project learns that the task lives there; for anyone else it does not exist.
+    if (target.project_id !== projectId) {
+      throw req.can('tasks:read', `project/${target.project_id}/task/${targetId}`) ? TaskLinkCrossProject({}) : TaskNotFound({});
+    }
     if (!req.can('tasks:read', `project/${projectId}/task/${targetId}`)) throw TaskNotFound({});
 
     // `relates_to` is symmetric, so B relates_to A duplicates A relates_to B; `blocks` and `duplicates` are not.

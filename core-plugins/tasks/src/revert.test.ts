@@ -9,7 +9,7 @@ import { createTask, startTasksWorld, type TasksWorld } from './tasks-world.fixt
 // unless one of its fields has moved on since.
 
 /** Stands in for the sprints plugin (D20): these ids are sprints of every project. */
-const sprintIds = [randomUUID(), randomUUID()];
+const sprintIds: string[] = [randomUUID(), randomUUID()];
 const SprintNotFound = defineError('SPRINT_NOT_FOUND', 404, 'sprint not found');
 const sprintStub = {
   manifest: { id: 'sprint-stub', name: 'Sprint stub', version: '0.1.0', kernel: '^0.1.0', runtime: 'native', main: 'index.js', requires: { tasks: '^0.1.0' } },
@@ -29,6 +29,7 @@ const sprintStub = {
 };
 
 let w: TasksWorld;
+const onPostgres = !!process.env.DATABASE_URL;
 let bugTypeId: string;
 let parentId: string;
 const db = () => w.t.kernel.database.knex;
@@ -55,6 +56,9 @@ beforeAll(async () => {
   bugTypeId = expectData(await w.t.api('POST', `/projects/${w.projectId}/task-types`, { token: w.admin.token, body: { name: 'Bug' } }), 201).id;
   expectData(await w.t.api('POST', `/projects/${w.projectId}/custom-fields`, {
     token: w.admin.token, body: { field_key: 'severity', display_name: 'Severity', field_type: 'text' },
+  }), 201);
+  expectData(await w.t.api('POST', `/projects/${w.projectId}/custom-fields`, {
+    token: w.admin.token, body: { field_key: 'area', display_name: 'Area', field_type: 'text' },
   }), 201);
   parentId = (await createTask(w.t, w.projectId, { title: 'Parent' })).id;
 });
@@ -104,8 +108,8 @@ describe('POST /tasks/:id/activities/:activityId/revert', () => {
     expect(events[1].payload).toMatchObject({ task_id: task.id, changes: entry.content.changes, task: reverted });
   });
 
-  it('reverts a custom field key: back to its old value, or cleared when it had none', async () => {
-    const task = await createTask(w.t, w.projectId, { title: 'Custom' });
+  it('reverts a custom field key: back to its old value, or cleared when it had none, other keys untouched', async () => {
+    const task = await createTask(w.t, w.projectId, { title: 'Custom', custom_fields: { area: 'ui' } });
     expectData(await patch(task.id, { custom_fields: { severity: 'low' } }));
     const set = await lastChange(task.id);
     expect(set.content.changes).toEqual([{ field: 'custom_fields.severity', old: null, new: 'low' }]);
@@ -115,9 +119,9 @@ describe('POST /tasks/:id/activities/:activityId/revert', () => {
     const stale = await revert(task.id, set.id);
     expectError(stale, 409, 'TASK_REVERT_STALE');
     expect(stale.json.error_details).toEqual({ fields: ['custom_fields.severity'] });
-    expect(expectData(await revert(task.id, raised.id)).custom_fields).toEqual({ severity: 'low' });
+    expect(expectData(await revert(task.id, raised.id)).custom_fields).toEqual({ area: 'ui', severity: 'low' });
     // The first change set the key from nothing: its revert clears it again.
-    expect(expectData(await revert(task.id, set.id)).custom_fields).toEqual({});
+    expect(expectData(await revert(task.id, set.id)).custom_fields).toEqual({ area: 'ui' });
   });
 
   it('reverts every field of a multi-field change in one change', async () => {
@@ -162,6 +166,18 @@ describe('POST /tasks/:id/activities/:activityId/revert', () => {
     expect(redone).toMatchObject({ title: 'Edited', assignee_ids: [] });
     const secondRevert = await lastChange(task.id);
     expect(secondRevert).toMatchObject({ actor: { id: w.editor.id }, content: { reverted_activity_id: firstRevert.id } });
+  });
+
+  it.runIf(onPostgres)('lets only one of two concurrent reverts of the same change through', async () => {
+    for (let round = 0; round < 5; round++) {
+      const task = await createTask(w.t, w.projectId, { title: `Race ${round}` });
+      expectData(await patch(task.id, { title: `Race ${round} edited` }));
+      const change = await lastChange(task.id);
+      const responses = await Promise.all([w.admin.token, w.editor.token].map((token) => w.t.api('POST', revertUrl(task.id, change.id), { token })));
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(responses.find((r) => r.status === 409)!.json.error_code).toBe('TASK_REVERT_STALE');
+      expect(await getTask(task.id)).toMatchObject({ title: `Race ${round}`, version: 3 });
+    }
   });
 
   it('honours If-Match (D4): a stale version is a 409 TASK_VERSION_CONFLICT', async () => {

@@ -95,7 +95,7 @@ describe('task positions', () => {
     await moved(board.id, h!, { group_key: 'review', after_task_id: f, before_task_id: g });
     expect((await columns(board.id)).review).toEqual([f, h, g]);
 
-    const materialised = await w.t.kernel.database.knex('events').where({ type: 'view.task_moved' }).whereRaw("payload->>'task_id' = ?", [c]);
+    const materialised = await w.t.kernel.database.knex('events').where({ type: 'view.task_moved' }).whereRaw("payload->>'task_id' = ?", [c!]);
     expect(materialised.map((ev) => ev.payload.view_id)).toEqual([board.id]);
   });
 

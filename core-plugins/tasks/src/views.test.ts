@@ -6,6 +6,7 @@ import { createProject, createTask, startTasksWorld, type TasksWorld } from './t
 // Saved views as a client sees them: tabs per context, shared config plus a personal override.
 
 let w: TasksWorld;
+const onPostgres = !!process.env.DATABASE_URL;
 const views = (projectId: string) => `/projects/${projectId}/views`;
 const view = (projectId: string, viewId: string) => `/projects/${projectId}/views/${viewId}`;
 const outbox = (type: string) => w.t.kernel.database.knex('events').where({ type });
@@ -232,5 +233,15 @@ describe('views', () => {
 
     expectError(await w.t.api('DELETE', view(projectId, keep.id), { token: w.t.adminToken }), 409, 'VIEW_IS_LAST_VIEW');
     expect((await listViews({}, { projectId, token: w.t.adminToken })).map((v) => v.id)).toEqual([keep.id]);
+  });
+
+  it.runIf(onPostgres)('lets only one of two concurrent deletes through when two views are left', async () => {
+    const projectId = (await createProject(w.t, 'Racing deletes')).id;
+    const first = await createView({ name: 'First', view_type: 'board' }, { projectId, token: w.t.adminToken });
+    const second = await createView({ name: 'Second', view_type: 'table' }, { projectId, token: w.t.adminToken });
+    const [a, b] = await Promise.all([first, second].map((v) => w.t.api('DELETE', view(projectId, v.id), { token: w.t.adminToken })));
+    expect([a!.status, b!.status].sort()).toEqual([204, 409]);
+    expectError([a!, b!].find((r) => r.status === 409)!, 409, 'VIEW_IS_LAST_VIEW');
+    expect(await listViews({}, { projectId, token: w.t.adminToken })).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { PluginRoutes, PrincipalRef, RouteRequest } from '@paca/plugin-sdk';
-import { Unauthenticated, ViewIsLastView, ViewReorderInvalid, ViewTypeInvalid, ViewVersionConflict } from './errors.js';
+import { Unauthenticated, ViewIsLastView, ViewNotFound, ViewReorderInvalid, ViewTypeInvalid, ViewVersionConflict } from './errors.js';
 import { ViewCreated, ViewDeleted, ViewReordered, ViewUpdated } from './events.js';
 import { etag, expectedVersion } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
@@ -56,15 +56,16 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     const { db, params, query, body, principal } = req;
     const scope = requestedScope(query, body);
     await references.validate(db, params.projectId, 'sprint_id', scope.sprint_id);
+    const now = clock.now();
     const row: ViewRow = {
       id: randomUUID(), project_id: params.projectId, sprint_id: scope.sprint_id, name: body.name, view_type: body.view_type,
       view_context: scope.view_context, position: 0, config: body.config ?? {},
       plugin_id: body.plugin_id ?? null, plugin_component: body.plugin_component ?? null, version: 1,
-      created_by_type: principal?.type ?? null, created_by_id: principal?.id ?? null, created_at: clock.now(), updated_at: clock.now(),
+      created_by_type: principal?.type ?? null, created_by_id: principal?.id ?? null, created_at: now, updated_at: now,
     };
     checkPluginFields(row);
-    // Appended: after the last tab of its scope, whose rows are locked so two creates cannot take one slot.
-    const siblings = (await viewsOfScope(db, params.projectId, scope).forUpdate()) as ViewRow[];
+    // Appended after the last tab; two concurrent creates may share a position, and tabs then sort by creation.
+    const siblings = (await viewsOfScope(db, params.projectId, scope)) as ViewRow[];
     row.position = siblings.reduce((max, v) => Math.max(max, v.position + 1), 0);
     await db('views').insert({ ...row, config: JSON.stringify(row.config) });
     await events.emit(db, ViewCreated, { projectId: params.projectId, actor: principal, payload: { view: sharedView(row) } });
@@ -78,10 +79,10 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     const byId = new Map(rows.map((r) => [r.id, r]));
     if (body.view_ids.length !== rows.length || !body.view_ids.every((id) => byId.has(id))) throw ViewReorderInvalid({});
     const now = clock.now();
-    const ordered = body.view_ids.map((id, position) => ({ ...byId.get(id)!, position }));
+    const ordered = body.view_ids.map((id, position) => ({ ...byId.get(id)!, position, updated_at: now }));
     for (const view of ordered) await db('views').where({ id: view.id }).update({ position: view.position, updated_at: now });
     await events.emit(db, ViewReordered, { projectId: params.projectId, actor: principal, payload: { ...scope, view_ids: body.view_ids } });
-    return { items: await callerViews(db, principal, ordered.map((v) => ({ ...v, updated_at: now }))), next_cursor: null };
+    return { items: await callerViews(db, principal, ordered), next_cursor: null };
   });
 
   routes.handle('views.get', async (req: RouteRequest<ViewParams>) => {
@@ -125,9 +126,12 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
   });
 
   routes.handle('views.delete', async ({ db, params, principal }: RouteRequest<ViewParams>) => {
-    const row = await requireView(db, params.projectId, params.viewId, { forUpdate: true });
-    // Every tab of the scope locked: two concurrent deletes cannot remove the last two together.
-    const siblings = (await viewsOfScope(db, params.projectId, scopeOf(row)).forUpdate()) as ViewRow[];
+    const found = await requireView(db, params.projectId, params.viewId);
+    // Every tab of the scope locked, in tab order (so concurrent deletes queue instead of deadlocking):
+    // two deletes cannot remove the last two views together.
+    const siblings = (await viewsOfScope(db, params.projectId, scopeOf(found)).forUpdate()) as ViewRow[];
+    const row = siblings.find((v) => v.id === found.id);
+    if (!row) throw ViewNotFound({});
     if (siblings.length <= 1) throw ViewIsLastView({});
     await db('task_positions').where({ view_id: row.id }).delete();
     await db('user_view_configs').where({ view_id: row.id }).delete();

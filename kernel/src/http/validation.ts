@@ -18,6 +18,8 @@ export function createAjv(coerce: boolean): Ajv {
     coerceTypes: coerce ? 'array' : false,
   });
   addFormats(ajv);
+  // ajv-formats' uuid also accepts `urn:uuid:…`, which PostgreSQL refuses: one spelling only.
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   return ajv;
 }
 

@@ -16,6 +16,7 @@ import { PluginEventOutsideTransaction, PluginEventUndeclared, PluginHostFunctio
 import { currentConnection } from './plugin-call-context.js';
 import type { PluginSecrets } from './plugin-secrets.js';
 import { pluginMembers } from './plugin-members.js';
+import { isUuid } from '../http/schemas.js';
 import { objectKey, type ObjectStorage } from '../storage/object-storage.js';
 import type { StagedPlugin } from './staged-plugin.js';
 
@@ -111,6 +112,12 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
         const row = await knexOf(db)('projects').where({ id: projectId }).whereNull('deleted_at')
           .first('id', 'name', 'task_id_prefix', 'is_public', 'created_by');
         return (row as ProjectRef | undefined) ?? null;
+      },
+      async getMany(db: PluginDb, projectIds: readonly string[]): Promise<ProjectRef[]> {
+        const ids = [...new Set(projectIds)].filter(isUuid);
+        if (ids.length === 0) return [];
+        return knexOf(db)('projects').whereIn('id', ids).whereNull('deleted_at')
+          .select('id', 'name', 'task_id_prefix', 'is_public', 'created_by') as Promise<ProjectRef[]>;
       },
     }],
     [coreServices.logger, {

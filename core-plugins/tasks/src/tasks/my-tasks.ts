@@ -12,11 +12,7 @@ import { taskViews } from './task-view.js';
 export async function listMyTasks(ctx: TasksContext, db: PluginDb, input: {
   principal: PrincipalRef; projectIds: readonly string[]; includeDone: boolean; cursor?: string; pageSize: number;
 }): Promise<{ items: Task[]; next_cursor: string | null }> {
-  const memberIds: string[] = [];
-  for (const projectId of input.projectIds) {
-    const member = await ctx.members.ofPrincipal(db, projectId, input.principal);
-    if (member) memberIds.push(member.id);
-  }
+  const memberIds = (await ctx.members.ofPrincipalIn(db, input.projectIds, input.principal)).map((m) => m.id);
   if (memberIds.length === 0) return { items: [], next_cursor: null };
   const query = db('tasks as t').join('task_assignees as a', 'a.task_id', 't.id')
     .whereIn('a.member_id', memberIds).whereIn('t.project_id', input.projectIds).whereNull('t.deleted_at')

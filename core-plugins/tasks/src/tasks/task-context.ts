@@ -5,8 +5,9 @@ import { linksOfTask, taskLinkView } from '../link-view.js';
 import type { TasksContext } from '../plugin-context.js';
 import { boardOrder, taskStatusView } from '../task-status-view.js';
 import { taskTypeView, type TaskTypeRow } from '../task-type-view.js';
-import { loadTask, loadTasks, taskViews } from './task-view.js';
 import { taskColumns, type TaskRow } from '../task-lookup.js';
+import { applyScope, inScope } from './task-list.js';
+import { loadTask, loadTasks, taskViews } from './task-view.js';
 
 const RECENT_ACTIVITIES = 20;
 
@@ -17,14 +18,18 @@ const RECENT_ACTIVITIES = 20;
  */
 export async function taskContext(ctx: TasksContext, db: PluginDb, projectId: string, taskId: string, scope: ListScope) {
   const task = await loadTask(db, projectId, taskId);
+  // Family and links follow the caller's entity rules (D15) like the list does.
+  const parentId = task.parent_task_id && inScope(scope, task.parent_task_id) ? task.parent_task_id : null;
+  const subtaskQuery = db('tasks').where({ project_id: projectId, parent_task_id: taskId }).whereNull('deleted_at').orderBy('task_number')
+    .select(taskColumns(db));
+  applyScope(subtaskQuery, scope, 'id');
   const [project, statusRows, typeRows, members, parents, subtaskRows, linkRows, attachmentRows, activities, customFields, sprints] = await Promise.all([
     ctx.projects.get(db, projectId),
     boardOrder(db, projectId),
     db('task_types').where({ project_id: projectId }).orderBy(['position', 'id']) as Promise<TaskTypeRow[]>,
     ctx.members.list(db, projectId),
-    loadTasks(db, projectId, task.parent_task_id ? [task.parent_task_id] : []),
-    db('tasks').where({ project_id: projectId, parent_task_id: taskId }).whereNull('deleted_at').orderBy('task_number')
-      .select(taskColumns(db)) as Promise<TaskRow[]>,
+    loadTasks(db, projectId, parentId ? [parentId] : []),
+    subtaskQuery as Promise<TaskRow[]>,
     linksOfTask(db, projectId, taskId, scope).orderBy([{ column: 'l.created_at' }, { column: 'l.id' }]),
     db('attachments').where({ project_id: projectId, task_id: taskId, upload_status: 'uploaded' }).orderBy(['created_at', 'id']) as Promise<AttachmentRow[]>,
     ctx.activity.list(db, { projectId, entityType: 'task', entityId: taskId, limit: RECENT_ACTIVITIES }),

@@ -41,11 +41,9 @@ export async function resolveFields(ctx: TasksContext, db: PluginDb, input: {
   if (fields.title.trim() === '') throw invalid('title', 'must not be blank');
   if (has('status_id') && fields.status_id !== current?.status_id) await requireRow(db, 'task_statuses', projectId, 'status_id', fields.status_id);
   const typeChanged = fields.task_type_id !== current?.task_type_id;
-  const kind = typeChanged || has('parent_task_id')
-    ? (await requireRow(db, 'task_types', projectId, 'task_type_id', fields.task_type_id, ['system_kind'])).system_kind as SystemKind
-    : null;
   if (typeChanged || fields.parent_task_id !== current?.parent_task_id) {
-    await checkParent(db, { projectId, taskId: input.taskId, kind, parentId: fields.parent_task_id, kindChanged: typeChanged });
+    const type = await requireRow(db, 'task_types', projectId, 'task_type_id', fields.task_type_id, ['system_kind']);
+    await checkParent(db, { projectId, taskId: input.taskId, kind: type.system_kind as SystemKind, parentId: fields.parent_task_id, kindChanged: typeChanged });
   }
   if (fields.sprint_id !== (current?.sprint_id ?? null)) await ctx.references.validate(db, projectId, 'sprint_id', fields.sprint_id);
   if (fields.start_date !== null && fields.due_date !== null && fields.start_date > fields.due_date) {
@@ -70,11 +68,10 @@ export async function resolveFields(ctx: TasksContext, db: PluginDb, input: {
 
 /** A new task: the project's default status and type, reported by the caller's membership. */
 async function defaults(ctx: TasksContext, db: PluginDb, projectId: string, actor: PrincipalRef | null): Promise<TaskFields> {
-  const [status, type, reporter] = await Promise.all([
-    db('task_statuses').where({ project_id: projectId, is_default: true }).first('id') as Promise<{ id: string }>,
-    db('task_types').where({ project_id: projectId, is_default: true }).first('id') as Promise<{ id: string }>,
-    actor ? ctx.members.ofPrincipal(db, projectId, actor) : Promise.resolve(null),
-  ]);
+  // Sequential: inside the request transaction they share one connection.
+  const status = (await db('task_statuses').where({ project_id: projectId, is_default: true }).first('id')) as { id: string };
+  const type = (await db('task_types').where({ project_id: projectId, is_default: true }).first('id')) as { id: string };
+  const reporter = actor ? await ctx.members.ofPrincipal(db, projectId, actor) : null;
   return {
     title: '', description: null, importance: 0, story_points: null, sprint_id: null, status_id: status.id, task_type_id: type.id,
     parent_task_id: null, assignee_ids: [], reporter_id: reporter?.id ?? null, tags: [], custom_fields: {},

@@ -106,10 +106,10 @@ describe('GET /tasks', () => {
     expectError(await w.t.api('GET', `/projects/${project.id}/tasks?view_id=${randomUUID()}`, { token: w.admin.token }), 404, 'VIEW_NOT_FOUND');
   });
 
-  it('applies entity-level denies (D15) to the list, the task and its number', async () => {
+  it('applies entity-level denies (D15) to the list, the task, its number and the context’s subtasks', async () => {
     const project = await createProject(w.t, unique('Scoped'));
     const open = await createTask(w.t, project.id, { title: 'open' });
-    const hidden = await createTask(w.t, project.id, { title: 'hidden' });
+    const hidden = await createTask(w.t, project.id, { title: 'hidden', parent_task_id: open.id });
     const role = expectData(await w.t.api('POST', `/projects/${project.id}/roles`, {
       token: w.admin.token,
       body: { name: 'No hidden task', policy: { version: '2026-10-01', statements: [{ effect: 'Deny', actions: ['tasks:read'], resources: [`project/${project.id}/task/${hidden.id}`] }] } },
@@ -123,6 +123,9 @@ describe('GET /tasks', () => {
     expectError(await w.t.api('GET', `/projects/${project.id}/tasks/${hidden.id}`, { token: reader.token }), 403, 'FORBIDDEN');
     expectError(await w.t.api('GET', `/projects/${project.id}/tasks/by-number/${hidden.task_number}`, { token: reader.token }), 404, 'TASK_NOT_FOUND');
     expect(expectData(await w.t.api('GET', `/projects/${project.id}/tasks/by-number/${open.task_number}`, { token: reader.token })).id).toBe(open.id);
+    const context = (token: string) => w.t.api('GET', `/projects/${project.id}/tasks/${open.id}/context`, { token });
+    expect(expectData(await context(reader.token)).subtasks).toEqual([]);
+    expect(expectData(await context(w.admin.token)).subtasks).toEqual([hidden]);
   });
 
   it('is readable anonymously on a public project only', async () => {

@@ -37,6 +37,10 @@ function applySearch(query: Knex.QueryBuilder, search: string, searchContent: bo
   });
 }
 
+/** Whether the scope lets the caller see the entity `id`. */
+export const inScope = (scope: ListScope, id: string): boolean => (scope.all ? !scope.except.includes(id) : scope.ids.includes(id));
+
+/** Restricts `column` (an entity id) to the scope, in SQL. */
 export function applyScope(query: Knex.QueryBuilder, scope: ListScope | undefined, column: string): void {
   if (!scope) return;
   if (scope.all) {

@@ -31,7 +31,11 @@ export async function checkParent(db: PluginDb, input: {
     : undefined;
   if (!parent) throw fail('the parent is not a task of this project');
   if (parent.system_kind === 'subtask') throw fail('a subtask cannot have subtasks');
-  if (taskId !== null && await isAncestor(db, taskId, parentId)) throw fail('the parent is a descendant of this task');
+  if (taskId !== null) {
+    // Two moves checked at once (A under B, B under A) would each see no cycle: moves within a project take turns.
+    await db.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`${db.schema}.hierarchy:${projectId}`]);
+    if (await isAncestor(db, taskId, parentId)) throw fail('the parent is a descendant of this task');
+  }
 }
 
 /** Whether `ancestorId` is on the chain of parents above `taskId` (the task itself included). */

@@ -99,12 +99,13 @@ describe('POST /tasks', () => {
       ['task_type_id', { task_type_id: randomUUID() }],
       ['assignee_ids', { assignee_ids: [w.editor.memberId, randomUUID()] }],
       ['reporter_id', { reporter_id: randomUUID() }],
-      ['status_id', { status_id: `urn:uuid:${randomUUID()}` }],
     ] as const) {
       const res = await create({ title: 'x', ...body });
       expectError(res, 422, 'TASK_REFERENCE_INVALID');
       expect(res.json.error_details.field).toBe(field);
     }
+    // One spelling of an id: `urn:uuid:…` is malformed input (D2), not an unknown reference.
+    expectError(await create({ title: 'x', status_id: `urn:uuid:${randomUUID()}` }), 422, 'VALIDATION_FAILED');
     const sprint = await create({ title: 'x', sprint_id: randomUUID() });
     expectError(sprint, 422, 'TASK_REFERENCE_INVALID');
     expect(sprint.json.error_details.field).toBe('sprint_id');
@@ -360,5 +361,15 @@ describe('under concurrency (PostgreSQL only, D32)', () => {
     expectError(responses.find((res) => res.status === 409)!, 409, 'TASK_VERSION_CONFLICT');
     expect(await get(task.id)).toMatchObject({ title: winner.json.data.title, version: 2 });
     expect(await eventsOf('task.updated', task.id)).toHaveLength(1);
+  });
+
+  it.runIf(onPostgres)('never lets two parallel moves make a cycle (A under B, B under A)', async () => {
+    const a = await createTask(w.t, w.projectId, { title: 'A' });
+    const b = await createTask(w.t, w.projectId, { title: 'B' });
+    const responses = await Promise.all([patch(a.id, { parent_task_id: b.id }), patch(b.id, { parent_task_id: a.id })]);
+    expect(responses.map((res) => res.status).sort()).toEqual([200, 422]);
+    expectError(responses.find((res) => res.status === 422)!, 422, 'TASK_PARENT_INVALID');
+    const parents = [(await get(a.id)).parent_task_id, (await get(b.id)).parent_task_id];
+    expect(parents.filter((p) => p !== null)).toHaveLength(1);
   });
 });

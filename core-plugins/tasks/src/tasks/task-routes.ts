@@ -3,6 +3,7 @@ import type { TaskPatch } from '../contract.js';
 import { TaskNotFound } from '../errors.js';
 import { etag, expectedVersion } from '../expected-version.js';
 import type { TasksContext } from '../plugin-context.js';
+import { taskColumns, type TaskRow } from '../task-lookup.js';
 import { listMyTasks } from './my-tasks.js';
 import { taskContext } from './task-context.js';
 import { createTask } from './task-create.js';
@@ -10,7 +11,6 @@ import { deleteTask } from './task-delete.js';
 import { listTasks } from './task-list.js';
 import { loadTask, taskViews } from './task-view.js';
 import { updateTask } from './task-write.js';
-import { taskColumns, type TaskRow } from '../task-lookup.js';
 
 type ProjectParams = { projectId: string };
 type TaskParams = ProjectParams & { taskId: string };

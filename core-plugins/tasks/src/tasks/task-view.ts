@@ -1,17 +1,23 @@
-import type { PluginDb } from '@paca/plugin-sdk';
+import type { PluginDb, PluginProjects } from '@paca/plugin-sdk';
 import type { Task } from '../contract.js';
 import { isUuid, requireTask, taskColumns, type TaskRow } from '../task-lookup.js';
 
+let projectDirectory: PluginProjects | null = null;
+
 /**
- * A project's `task_id_prefix`, for task keys (`PREFIX-N`). Read where it lives, in the kernel's
- * `projects` table: it is editable, so a copy in the plugin's schema would go stale, and the
- * loaders here are called with a database handle only (kernel `projects.get` reads the same row).
+ * The kernel's projects service, bound once in `init`. Task keys (`PREFIX-N`) need the project's
+ * `task_id_prefix`, which the kernel owns and users may edit, so it is read on demand; the
+ * loaders here take only a database handle, which the service reads through.
  */
+export function useProjectDirectory(projects: PluginProjects): void {
+  projectDirectory = projects;
+}
+
 export async function projectPrefixes(db: PluginDb, projectIds: readonly string[]): Promise<Map<string, string>> {
   if (projectIds.length === 0) return new Map();
-  const result = await db.raw('SELECT id, task_id_prefix FROM public.projects WHERE id = ANY(?::uuid[])', [[...new Set(projectIds)]]);
-  const rows = (result as { rows: Array<{ id: string; task_id_prefix: string }> }).rows;
-  return new Map(rows.map((r) => [r.id, r.task_id_prefix]));
+  if (!projectDirectory) throw new Error('the tasks plugin has not been initialised');
+  const projects = await projectDirectory.getMany(db, projectIds);
+  return new Map(projects.map((p) => [p.id, p.task_id_prefix]));
 }
 
 export async function projectPrefix(db: PluginDb, projectId: string): Promise<string> {
@@ -62,10 +68,9 @@ export function taskView(row: TaskRow, prefix: string, assigneeIds: readonly str
 
 /** Task views for rows of one or more projects, with their assignees and keys in two queries. */
 export async function taskViews(db: PluginDb, rows: readonly TaskRow[]): Promise<Task[]> {
-  const [assignees, prefixes] = await Promise.all([
-    assigneesOf(db, rows.map((r) => r.id)),
-    projectPrefixes(db, rows.map((r) => r.project_id)),
-  ]);
+  // One after the other: inside a request transaction both run on the same connection.
+  const assignees = await assigneesOf(db, rows.map((r) => r.id));
+  const prefixes = await projectPrefixes(db, rows.map((r) => r.project_id));
   return rows.map((row) => taskView(row, prefixes.get(row.project_id) ?? '', assignees.get(row.id) ?? []));
 }
 
