@@ -1,4 +1,4 @@
-import { createExtensionPoint, createServiceRef, type PluginDb, type PrincipalRef } from '@paca/plugin-sdk';
+import { createExtensionPoint, createServiceRef, type PrincipalRef } from '@paca/plugin-sdk';
 
 /*
  * The tasks plugin's exported contract (D20): what sprints, agents and other plugins may
@@ -82,13 +82,18 @@ export interface TaskFilter {
   pageSize: number;
 }
 
-/** Typed reads and writes for other plugins; writes record activity and emit events like the REST routes. */
+/**
+ * Typed reads and writes for other plugins; writes record activity and emit events like the REST
+ * routes. The service works on tasks' own tables through tasks' own database handle, which
+ * follows whatever transaction the caller is running: a write from a caller's route commits or
+ * rolls back with the caller's own changes. Callers authorise the action themselves.
+ */
 export interface TasksService {
-  get(db: PluginDb, projectId: string, taskId: string): Promise<Task | null>;
-  list(db: PluginDb, projectId: string, filter: TaskFilter): Promise<{ items: Task[]; next_cursor: string | null }>;
+  get(projectId: string, taskId: string): Promise<Task | null>;
+  list(projectId: string, filter: TaskFilter): Promise<{ items: Task[]; next_cursor: string | null }>;
   /** Applies a patch as `actor` (null = system); validation, activity and `task.updated` as through PATCH. */
-  update(db: PluginDb, projectId: string, taskId: string, patch: TaskPatch, actor: PrincipalRef | null): Promise<Task>;
-  statuses(db: PluginDb, projectId: string): Promise<TaskStatus[]>;
+  update(projectId: string, taskId: string, patch: TaskPatch, actor: PrincipalRef | null): Promise<Task>;
+  statuses(projectId: string): Promise<TaskStatus[]>;
 }
 
 export const tasksService = createServiceRef<TasksService>({ id: 'tasks.service' });
@@ -102,11 +107,12 @@ export interface ReferencedRecord {
 
 /**
  * The owner of a reference field (sprints for `sprint_id`): tells tasks whether an id is valid in
- * a project and what it names. Validation throws the owner's coded error.
+ * a project and what it names. Validation throws the owner's coded error. The owner reads its own
+ * tables through its own kept `coreServices.db`, which follows tasks' running transaction.
  */
 export interface FieldReferenceResolver {
-  validate(db: PluginDb, projectId: string, id: string): Promise<void>;
-  resolve(db: PluginDb, projectId: string, ids: readonly string[]): Promise<ReferencedRecord[]>;
+  validate(projectId: string, id: string): Promise<void>;
+  resolve(projectId: string, ids: readonly string[]): Promise<ReferencedRecord[]>;
 }
 
 /** Reference fields tasks stores but does not own. */

@@ -1,4 +1,3 @@
-import type { PluginDb } from '@paca/plugin-sdk';
 import type { FieldReferenceResolver, ReferencedRecord, ReferenceField, TaskFieldReferences } from './contract.js';
 import { TaskReferenceInvalid } from './errors.js';
 
@@ -12,15 +11,15 @@ export class FieldReferences implements TaskFieldReferences {
   }
 
   /** Null always passes; an id passes only when the field's owner is loaded and accepts it. */
-  async validate(db: PluginDb, projectId: string, field: ReferenceField, id: string | null): Promise<void> {
+  async validate(projectId: string, field: ReferenceField, id: string | null): Promise<void> {
     if (id === null) return;
     const resolver = this.resolvers.get(field);
     if (!resolver) throw TaskReferenceInvalid({ field }, { message: `${field} must be null: no plugin provides ${field.replace(/_id$/, '')}s` });
-    await resolver.validate(db, projectId, id);
+    await resolver.validate(projectId, id);
   }
 
-  async resolve(db: PluginDb, projectId: string, field: ReferenceField, ids: readonly string[]): Promise<ReferencedRecord[]> {
+  async resolve(projectId: string, field: ReferenceField, ids: readonly string[]): Promise<ReferencedRecord[]> {
     const resolver = this.resolvers.get(field);
-    return resolver && ids.length > 0 ? resolver.resolve(db, projectId, ids) : [];
+    return resolver && ids.length > 0 ? resolver.resolve(projectId, ids) : [];
   }
 }

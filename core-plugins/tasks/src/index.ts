@@ -39,17 +39,17 @@ export default definePlugin({
     });
     env.init({
       deps: {
-        routes: coreServices.routes, events: coreServices.events, hooks: coreServices.hooks, activity: coreServices.activity,
+        db: coreServices.db, routes: coreServices.routes, events: coreServices.events, hooks: coreServices.hooks, activity: coreServices.activity,
         members: coreServices.members, storage: coreServices.storage, notifications: coreServices.notifications,
         projects: coreServices.projects, clock: coreServices.clock, logger: coreServices.logger, hostFunctions: coreServices.hostFunctions,
       },
-      init({ routes, hooks, hostFunctions, ...services }) {
+      init({ db, routes, hooks, hostFunctions, ...services }) {
         const ctx: TasksContext = { ...services, references };
         useProjectDirectory(services.projects);
         const seed = seedProject(services.clock);
         hooks.onProjectCreated(seed);
         hooks.onProjectEnabled(seed);
-        service = createTasksService(ctx);
+        service = createTasksService(ctx, db);
         const areas: Array<(routes: PluginRoutes, ctx: TasksContext) => void> = [
           registerTaskTypeRoutes, registerTaskStatusRoutes, registerCustomFieldRoutes, registerTaskRoutes,
           registerActivityRoutes, registerTaskLinkRoutes, registerAttachmentRoutes, registerViewRoutes,

@@ -19,8 +19,8 @@ const sprintStub = {
         deps: { references: taskFieldReferences },
         init({ references }) {
           references.register('sprint_id', {
-            async validate(_db, _projectId, id) { if (!sprintIds.includes(id)) throw SprintNotFound({}); },
-            async resolve(_db, _projectId, ids) { return ids.filter((id) => sprintIds.includes(id)).map((id) => ({ id, name: `Sprint ${id}` })); },
+            async validate(_projectId, id) { if (!sprintIds.includes(id)) throw SprintNotFound({}); },
+            async resolve(_projectId, ids) { return ids.filter((id) => sprintIds.includes(id)).map((id) => ({ id, name: `Sprint ${id}` })); },
           });
         },
       });

@@ -55,7 +55,7 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
   }>) => {
     const { db, params, query, body, principal } = req;
     const scope = requestedScope(query, body);
-    await references.validate(db, params.projectId, 'sprint_id', scope.sprint_id);
+    await references.validate(params.projectId, 'sprint_id', scope.sprint_id);
     const now = clock.now();
     const row: ViewRow = {
       id: randomUUID(), project_id: params.projectId, sprint_id: scope.sprint_id, name: body.name, view_type: body.view_type,

@@ -6,7 +6,7 @@ import type { TasksContext } from '../plugin-context.js';
 import { boardOrder, taskStatusView } from '../task-status-view.js';
 import { taskTypeView, type TaskTypeRow } from '../task-type-view.js';
 import { taskColumns, type TaskRow } from '../task-lookup.js';
-import { applyScope, inScope } from './task-list.js';
+import { applyScope, inScope } from '../task-scope.js';
 import { loadTask, loadTasks, taskViews } from './task-view.js';
 
 const RECENT_ACTIVITIES = 20;
@@ -34,7 +34,7 @@ export async function taskContext(ctx: TasksContext, db: PluginDb, projectId: st
     db('attachments').where({ project_id: projectId, task_id: taskId, upload_status: 'uploaded' }).orderBy(['created_at', 'id']) as Promise<AttachmentRow[]>,
     ctx.activity.list(db, { projectId, entityType: 'task', entityId: taskId, limit: RECENT_ACTIVITIES }),
     db('custom_fields').where({ project_id: projectId }).orderBy(['position', 'id']) as Promise<CustomFieldRow[]>,
-    task.sprint_id ? ctx.references.resolve(db, projectId, 'sprint_id', [task.sprint_id]) : Promise.resolve([]),
+    task.sprint_id ? ctx.references.resolve(projectId, 'sprint_id', [task.sprint_id]) : Promise.resolve([]),
   ]);
   // The route's gate checked the project is live.
   const { id, name, task_id_prefix: prefix } = project!;

@@ -45,7 +45,7 @@ export async function resolveFields(ctx: TasksContext, db: PluginDb, input: {
     const type = await requireRow(db, 'task_types', projectId, 'task_type_id', fields.task_type_id, ['system_kind']);
     await checkParent(db, { projectId, taskId: input.taskId, kind: type.system_kind as SystemKind, parentId: fields.parent_task_id, kindChanged: typeChanged });
   }
-  if (fields.sprint_id !== (current?.sprint_id ?? null)) await ctx.references.validate(db, projectId, 'sprint_id', fields.sprint_id);
+  if (fields.sprint_id !== (current?.sprint_id ?? null)) await ctx.references.validate(projectId, 'sprint_id', fields.sprint_id);
   if (fields.start_date !== null && fields.due_date !== null && fields.start_date > fields.due_date) {
     throw invalid(has('due_date') ? 'due_date' : 'start_date', 'the start date must not be after the due date');
   }

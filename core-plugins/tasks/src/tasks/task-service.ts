@@ -1,3 +1,4 @@
+import type { PluginDb } from '@paca/plugin-sdk';
 import type { TasksService } from '../contract.js';
 import type { TasksContext } from '../plugin-context.js';
 import { boardOrder, taskStatusView } from '../task-status-view.js';
@@ -8,19 +9,21 @@ import { updateTask } from './task-write.js';
 /**
  * The contract's `tasks.service` (D20) for other plugins: the same reads and the same write path
  * as the REST routes, so validation, activity and events do not depend on who calls. Callers
- * have authorised the action themselves; the service sees every task of the project.
+ * have authorised the action themselves; the service sees every task of the project. `db` is
+ * tasks' kept handle (`coreServices.db`): bound to tasks' schema, on the caller's transaction.
  */
-export function createTasksService(ctx: TasksContext): TasksService {
+export function createTasksService(ctx: TasksContext, db: PluginDb): TasksService {
   return {
-    async get(db, projectId, taskId) {
+    async get(projectId, taskId) {
       const [task] = await loadTasks(db, projectId, [taskId]);
       return task ?? null;
     },
-    list: (db, projectId, filter) => listTasks(db, projectId, filter),
-    async update(db, projectId, taskId, patch, actor) {
-      return (await updateTask(ctx, db, { projectId, taskId, patch, actor })).task;
+    list: (projectId, filter) => listTasks(db, projectId, filter),
+    async update(projectId, taskId, patch, actor) {
+      // A write needs a transaction for its event: join the caller's, or open one.
+      return db.transaction(async (tx) => (await updateTask(ctx, tx, { projectId, taskId, patch, actor })).task);
     },
-    async statuses(db, projectId) {
+    async statuses(projectId) {
       return (await boardOrder(db, projectId)).map(taskStatusView);
     },
   };
