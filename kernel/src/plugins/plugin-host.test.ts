@@ -209,7 +209,8 @@ describe('a plugin loaded through the host', () => {
     const members = await hostFunctions.invoke('members.list', { ...base, caller: caller(['core:read:members']) });
     expect(members.ok).toBe(true);
     expect((members as { value: Array<{ user_id: string }> }).value.map((m) => m.user_id)).toContain(viewer.id);
-    expect(hostFunctions.names()).toEqual(['greetings.count', 'members.list', 'projects.get']);
+    // The kernel's own, greetings', and those of the core plugins (tasks contributes tasks.list and tasks.get).
+    expect(hostFunctions.names()).toEqual(['greetings.count', 'members.list', 'projects.get', 'tasks.get', 'tasks.list']);
   });
 });
 
