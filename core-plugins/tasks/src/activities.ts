@@ -4,6 +4,7 @@ import { etag, expectedVersion } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
 import { revertActivity } from './revert-activity.js';
 import { requireTask } from './task-lookup.js';
+import { visibleEntries } from './task-scope.js';
 
 type TaskParams = { projectId: string; taskId: string };
 
@@ -15,8 +16,10 @@ export function registerActivityRoutes(routes: PluginRoutes, ctx: TasksContext):
   routes.handle('task-activities.list', async (req: RouteRequest<TaskParams, { cursor?: string; page_size: number }>) => {
     const { projectId, taskId } = req.params;
     await requireTask(req.db, projectId, taskId);
-    // Entries keep the kernel's ActivityEntry shape; an edited comment has `updated_at` set.
-    return ctx.activity.list(req.db, { projectId, entityType: 'task', entityId: taskId, cursor: req.query.cursor, limit: req.query.page_size });
+    // Entries keep the kernel's ActivityEntry shape; an edited comment has `updated_at` set. A page
+    // may come back shorter than page_size when entries about hidden tasks (D15) are left out.
+    const page = await ctx.activity.list(req.db, { projectId, entityType: 'task', entityId: taskId, cursor: req.query.cursor, limit: req.query.page_size });
+    return { items: visibleEntries(page.items, req.listScope('tasks:read', 'task')), next_cursor: page.next_cursor };
   });
 
   registerCommentRoutes(routes, ctx);

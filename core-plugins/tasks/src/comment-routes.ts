@@ -4,6 +4,7 @@ import { TaskCommentAdded, TaskCommentDeleted, TaskCommentUpdated } from './even
 import { announceMentions } from './mention-notify.js';
 import type { TasksContext } from './plugin-context.js';
 import { isUuid, requireTask } from './task-lookup.js';
+import { projectPrefix } from './tasks/task-view.js';
 
 type TaskParams = { projectId: string; taskId: string };
 type CommentParams = TaskParams & { commentId: string };
@@ -19,7 +20,7 @@ const COMMENT = 'comment';
 export function registerCommentRoutes(routes: PluginRoutes, ctx: TasksContext): void {
   const taskSummary = async (db: PluginDb, projectId: string, taskId: string) => {
     const row = await requireTask(db, projectId, taskId);
-    const prefix = (await ctx.projects.get(db, projectId))!.task_id_prefix;
+    const prefix = await projectPrefix(db, projectId);
     return { id: row.id, task_number: row.task_number, key: `${prefix}-${row.task_number}`, title: row.title };
   };
 

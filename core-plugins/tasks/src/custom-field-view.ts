@@ -1,6 +1,7 @@
 import type { PluginDb } from '@paca/plugin-sdk';
 import { CustomFieldNotFound, CustomFieldOptionsInvalid } from './errors.js';
-import { isUuid, timestamp } from './project-settings-rows.js';
+import { timestamp } from './project-settings-rows.js';
+import { isUuid } from './task-lookup.js';
 
 export type CustomFieldType = 'text' | 'number' | 'date' | 'select' | 'multi_select' | 'boolean' | 'url';
 

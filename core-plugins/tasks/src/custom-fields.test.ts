@@ -217,6 +217,7 @@ describe('values written on tasks (validateCustomFieldWrite)', () => {
     expect(await check({ notes: null, labels: [], points: 0 })).toEqual({ notes: null, labels: [], points: 0 });
     // Required fields are only enforced when given or on create.
     expect(await check({ tier: 'silver' })).toEqual({ tier: 'silver' });
+    expect(await check({ due: '0099-12-31' })).toEqual({ due: '0099-12-31' });
     // A value left behind by a deleted definition can be cleared.
     expect(await check({ retired_field: null })).toEqual({ retired_field: null });
   });

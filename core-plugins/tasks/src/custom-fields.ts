@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PluginDb, PluginRoutes, RouteRequest } from '@paca/plugin-sdk';
 import { CustomFieldKeyTaken, CustomFieldVersionConflict, invalid } from './errors.js';
 import { CustomFieldCreated, CustomFieldDeleted, CustomFieldUpdated } from './events.js';
-import { etag, expectedVersion } from './expected-version.js';
+import { assertExpectedVersion, etag } from './expected-version.js';
 import {
   customFieldView, normaliseOptions, requireCustomField, sameOptions, takesOptions,
   type CustomFieldOptionInput, type CustomFieldRow, type CustomFieldType,
@@ -23,12 +23,6 @@ function acceptDisplayName(raw: string): string {
   const name = raw.trim();
   if (name === '') throw invalid('display_name', 'must not be blank');
   return name;
-}
-
-/** D4: a conditional write against a field someone changed since is refused with its current version. */
-function assertVersion(req: Pick<RouteRequest, 'headers' | 'body'>, current: CustomFieldRow): void {
-  const expected = expectedVersion(req);
-  if (expected !== null && expected !== current.version) throw CustomFieldVersionConflict({ current_version: current.version });
 }
 
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
@@ -74,7 +68,7 @@ export function registerCustomFieldRoutes(routes: PluginRoutes, ctx: TasksContex
     const { db, params, body, principal, setHeader } = req;
     await lockProjectRows(db, 'custom_fields', params.projectId);
     const current = await requireCustomField(db, params.projectId, params.fieldId);
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, CustomFieldVersionConflict);
     const changes: Partial<CustomFieldRow> = {};
     if (body.display_name !== undefined && body.display_name.trim() !== current.display_name) changes.display_name = acceptDisplayName(body.display_name);
     if (body.field_type !== undefined && body.field_type !== current.field_type) changes.field_type = body.field_type;
@@ -100,7 +94,7 @@ export function registerCustomFieldRoutes(routes: PluginRoutes, ctx: TasksContex
     const { db, params, principal } = req;
     await lockProjectRows(db, 'custom_fields', params.projectId);
     const current = await requireCustomField(db, params.projectId, params.fieldId);
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, CustomFieldVersionConflict);
     await db('custom_fields').where({ id: current.id }).delete();
     await events.emit(db, CustomFieldDeleted, {
       projectId: params.projectId, actor: principal, payload: { custom_field_id: current.id, field_key: current.field_key },

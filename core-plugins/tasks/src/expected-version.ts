@@ -15,5 +15,15 @@ export function expectedVersion(request: Pick<RouteRequest, 'headers' | 'body'>)
   return Number(match[1]);
 }
 
+/**
+ * D4 for a record read under lock: a conditional write against a version that is no longer
+ * current is refused with the resource's 409 `<RESOURCE>_VERSION_CONFLICT` `{current_version}`.
+ */
+export function assertExpectedVersion(request: Pick<RouteRequest, 'headers' | 'body'>, currentVersion: number,
+  conflict: (details: { current_version: number }) => Error): void {
+  const expected = expectedVersion(request);
+  if (expected !== null && expected !== currentVersion) throw conflict({ current_version: currentVersion });
+}
+
 /** `ETag: "<version>"`, so clients can send it back as If-Match. */
 export const etag = (version: number) => `"${version}"`;

@@ -1,4 +1,5 @@
 import { cursorPage, type ListScope, type PluginDb, type PrincipalRef } from '@paca/plugin-sdk';
+import { applyScope } from './task-scope.js';
 
 export type LinkType = 'blocks' | 'relates_to' | 'duplicates';
 export type DisplayLinkType = LinkType | 'is_blocked_by' | 'is_duplicated_by';
@@ -76,11 +77,7 @@ export function linksOfTask(db: PluginDb, projectId: string, taskId: string, sco
     .where((w) => w.where('l.source_task_id', taskId).orWhere('l.target_task_id', taskId))
     .whereNull('o.deleted_at')
     .select('l.*', 'o.id as other_id', 'o.task_number as other_number', 'o.title as other_title', 'o.status_id as other_status_id');
-  if (scope.all) {
-    if (scope.except.length > 0) query.whereNotIn('o.id', scope.except);
-  } else {
-    query.whereIn('o.id', scope.ids);
-  }
+  applyScope(query, scope, 'o.id');
   return query;
 }
 

@@ -34,7 +34,8 @@ describe('task links', () => {
   it('links A blocks B: the source reads blocks, the target reads is_blocked_by, both with the other task’s summary', async () => {
     const a = await seedTask(w.projectId, 'Build the API');
     const b = await seedTask(w.projectId, 'Ship the UI');
-    const link = expectData(await w.t.api('POST', links(w.projectId, a.id), { token: w.editor.token, body: { target_task_id: b.id, link_type: 'blocks' } }), 201);
+    // An id in capitals names the same task.
+    const link = expectData(await w.t.api('POST', links(w.projectId, a.id), { token: w.editor.token, body: { target_task_id: b.id.toUpperCase(), link_type: 'blocks' } }), 201);
     expect(link).toMatchObject({
       project_id: w.projectId, source_task_id: a.id, target_task_id: b.id, link_type: 'blocks', display_link_type: 'blocks', direction: 'outward',
       linked_task: { id: b.id, task_number: b.task_number, key: `${w.prefix}-${b.task_number}`, title: 'Ship the UI', status_id: b.status_id },
@@ -107,6 +108,7 @@ describe('task links', () => {
     const post = (body: unknown, taskId: string = a.id) => w.t.api('POST', links(w.projectId, taskId), { token: w.editor.token, body });
 
     expectError(await post({ target_task_id: a.id, link_type: 'blocks' }), 422, 'TASK_LINK_SELF');
+    expectError(await post({ target_task_id: a.id.toUpperCase(), link_type: 'blocks' }), 422, 'TASK_LINK_SELF');
     // The editor cannot read the other project: for them its task does not exist; the admin, who can, is told why.
     expectError(await post({ target_task_id: elsewhere.id, link_type: 'blocks' }), 404, 'TASK_NOT_FOUND');
     expectError(await w.t.api('POST', links(w.projectId, a.id), { token: w.admin.token, body: { target_task_id: elsewhere.id, link_type: 'blocks' } }),

@@ -5,13 +5,12 @@ import { TaskLinkAdded, TaskLinkRemoved } from './events.js';
 import { displayLinkType, getTaskLink, listTaskLinks, taskLinkView, type LinkType, type TaskLinkRow, type TaskLinkView } from './link-view.js';
 import type { TasksContext } from './plugin-context.js';
 import { isUuid, requireTask } from './task-lookup.js';
+import { projectPrefix } from './tasks/task-view.js';
 
 type TaskParams = { projectId: string; taskId: string };
 
 /** Task links (reference 1.5 "task links", 2.3 "Task links"): directional, within one project. */
 export function registerTaskLinkRoutes(routes: PluginRoutes, ctx: TasksContext): void {
-  const prefixOf = async (db: PluginDb, projectId: string) => (await ctx.projects.get(db, projectId))!.task_id_prefix;
-
   /*
    * Each end of a link gets its own feed entry, written as that task reads it: the source's says
    * `blocks PRJ-2`, the target's `is_blocked_by PRJ-1` (`link_type` is the display type there).
@@ -33,14 +32,16 @@ export function registerTaskLinkRoutes(routes: PluginRoutes, ctx: TasksContext):
     const { projectId, taskId } = req.params;
     await requireTask(req.db, projectId, taskId);
     return listTaskLinks(req.db, {
-      projectId, taskId, prefix: await prefixOf(req.db, projectId), scope: req.listScope('tasks:read', 'task'),
+      projectId, taskId, prefix: await projectPrefix(req.db, projectId), scope: req.listScope('tasks:read', 'task'),
       cursor: req.query.cursor, pageSize: req.query.page_size,
     });
   });
 
   routes.handle('task-links.create', async (req: RouteRequest<TaskParams, unknown, { target_task_id: string; link_type: LinkType }>) => {
     const { projectId, taskId } = req.params;
-    const { target_task_id: targetId, link_type: linkType } = req.body;
+    const { link_type: linkType } = req.body;
+    // Compared with stored ids below: in the database's spelling.
+    const targetId = req.body.target_task_id.toLowerCase();
     const db = req.db;
     // Both rows locked in id order: concurrent links between the same pair (either direction) serialise here.
     const locked = (await db('tasks').whereIn('id', [taskId, targetId].filter(isUuid)).orderBy('id').forUpdate()
@@ -70,7 +71,7 @@ export function registerTaskLinkRoutes(routes: PluginRoutes, ctx: TasksContext):
       created_by_type: req.principal?.type ?? null, created_by_id: req.principal?.id ?? null, created_at: ctx.clock.now(),
     };
     await db('task_links').insert(row);
-    const prefix = await prefixOf(db, projectId);
+    const prefix = await projectPrefix(db, projectId);
     const link = taskLinkView({ ...row, other_id: target.id, other_number: target.task_number, other_title: target.title, other_status_id: target.status_id }, taskId, prefix);
     await recordOnBothEnds(db, 'task.link.added', link, { id: taskId, key: `${prefix}-${source.task_number}` }, req.principal);
     await ctx.events.emit(db, TaskLinkAdded, {
@@ -84,7 +85,7 @@ export function registerTaskLinkRoutes(routes: PluginRoutes, ctx: TasksContext):
     const db = req.db;
     const task = await requireTask(db, projectId, taskId);
     if (!isUuid(linkId)) throw TaskLinkNotFound({});
-    const prefix = await prefixOf(db, projectId);
+    const prefix = await projectPrefix(db, projectId);
     const link = await getTaskLink(db, { projectId, taskId, linkId, prefix, scope: req.listScope('tasks:read', 'task') });
     // A concurrent delete of the same link finds nothing to delete: one removal, one event.
     if (!link || (await db('task_links').where({ id: linkId }).delete()) === 0) throw TaskLinkNotFound({});

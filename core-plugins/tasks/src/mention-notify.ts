@@ -1,5 +1,6 @@
 import type { PluginDb, PrincipalRef, ProjectMember } from '@paca/plugin-sdk';
 import { AgentCommentMention } from './events.js';
+import { isOwnMembership } from './member-principal.js';
 import { mentionedHandles } from './mention-parse.js';
 import type { TasksContext } from './plugin-context.js';
 
@@ -31,9 +32,6 @@ export async function mentionedMembers(ctx: TasksContext, db: PluginDb, projectI
   return [...members.values()];
 }
 
-const isAuthor = (member: ProjectMember, author: PrincipalRef | null) =>
-  author !== null && (author.type === 'user' ? member.user_id === author.id : member.agent_id === author.id);
-
 /**
  * Tells the members newly mentioned in a comment: people get a `task.mentioned` notification,
  * agents an `agent.comment_mention` trigger (reference 7.2). Nobody is told about their own mention.
@@ -44,7 +42,7 @@ export async function announceMentions(ctx: TasksContext, db: PluginDb, input: C
   const already = new Set(input.previousText === undefined ? [] : (await mentionedMembers(ctx, db, input.projectId, input.previousText)).map((m) => m.id));
   const { task, commentId, author, projectId } = input;
   for (const member of mentioned) {
-    if (already.has(member.id) || isAuthor(member, author)) continue;
+    if (already.has(member.id) || isOwnMembership(member, author)) continue;
     if (member.user_id) {
       await ctx.notifications.notify(db, {
         recipientUserId: member.user_id, type: 'task.mentioned', eventId: input.eventId, projectId, actor: author,

@@ -18,10 +18,5 @@ export async function lockProjectRows(db: PluginDb, table: SettingsTable, projec
   await db(table).where({ project_id: projectId }).orderBy('id').forUpdate().select('id');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Path ids are plain strings; one that is not a UUID names nothing, so lookups answer 404 instead of a database error. */
-export const isUuid = (value: string): boolean => UUID.test(value);
-
 /** RFC 3339, whatever the driver returned (Date or string). */
 export const timestamp = (value: Date | string): string => new Date(value).toISOString();

@@ -4,8 +4,8 @@ import { TaskNotFound } from './errors.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * A plain UUID. The manifests' `format: uuid` also lets `urn:uuid:…` through, which PostgreSQL
- * rejects with a 500; ids are checked with this before they reach SQL.
+ * A plain UUID. Path ids, ids other plugins pass to the service and ids named in policies are
+ * any text, which PostgreSQL refuses as a uuid: they are checked with this before they reach SQL.
  */
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 

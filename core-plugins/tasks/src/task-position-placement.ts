@@ -1,7 +1,8 @@
-import type { PluginDb } from '@paca/plugin-sdk';
+import type { ListScope, PluginDb } from '@paca/plugin-sdk';
 import { generateKeyBetween } from 'fractional-indexing';
-import { ViewPositionAnchorInvalid } from './errors.js';
+import { TaskNotFound, ViewPositionAnchorInvalid } from './errors.js';
 import { isUuid, requireTask } from './task-lookup.js';
+import { inScope } from './task-scope.js';
 
 /** A card move (D18): into `group_key`, right after and/or right before other cards, or at the end. */
 export interface TaskMove {
@@ -25,7 +26,9 @@ export interface TaskPosition {
  * run one after the other and every key lands in a gap no other card occupies.
  */
 export class TaskPlacement {
-  constructor(private readonly db: PluginDb, private readonly projectId: string, private readonly viewId: string, private readonly now: Date) {}
+  /** `scope`: the tasks the caller may read (D15); others can be neither moved nor used as anchors. */
+  constructor(private readonly db: PluginDb, private readonly projectId: string, private readonly viewId: string, private readonly now: Date,
+    private readonly scope: ListScope) {}
 
   /**
    * Moves the task and returns every position written: an anchor that had no position in the
@@ -33,6 +36,7 @@ export class TaskPlacement {
    */
   async move(move: TaskMove): Promise<TaskPosition[]> {
     await requireTask(this.db, this.projectId, move.task_id);
+    if (!inScope(this.scope, move.task_id)) throw TaskNotFound({});
     const written: TaskPosition[] = [];
     const anchor = async (anchorId: string | null | undefined) => {
       if (anchorId === null || anchorId === undefined) return null;
@@ -57,7 +61,7 @@ export class TaskPlacement {
     const refuse = () => ViewPositionAnchorInvalid({ task_id: anchorId });
     if (!isUuid(anchorId) || anchorId === move.task_id) throw refuse();
     const live = await this.db('tasks').where({ id: anchorId, project_id: this.projectId }).whereNull('deleted_at').first('id');
-    if (!live) throw refuse();
+    if (!live || !inScope(this.scope, anchorId)) throw refuse();
     const row = (await this.db('task_positions').where({ view_id: this.viewId, task_id: anchorId }).first('group_key', 'position')) as
       { group_key: string; position: string } | undefined;
     if (row) {

@@ -117,6 +117,7 @@ describe('task positions', () => {
       { group_key: 'todo', after_task_id: foreign },
       { group_key: 'todo', before_task_id: randomUUID() },
       { group_key: 'todo', after_task_id: c },
+      { group_key: 'todo', after_task_id: c!.toUpperCase() },
       { group_key: 'todo', after_task_id: b, before_task_id: a },
       { group_key: 'todo', after_task_id: a, before_task_id: a },
     ];
@@ -189,6 +190,27 @@ describe('task positions', () => {
     const anonymous = expectData(await w.t.api('GET', positionsUrl(publicBoard.id, w.publicProjectId)));
     expect(anonymous).toEqual({ items: [{ task_id: card, group_key: 'todo', position: expect.any(String) }], next_cursor: null });
     expectError(await w.t.api('PUT', `${positionsUrl(publicBoard.id, w.publicProjectId)}/${card}`, { body: { group_key: 'done' } }), 401, 'AUTH_UNAUTHENTICATED');
+  });
+
+  it('neither shows nor moves a task the caller may not read (D15), nor places cards next to it', async () => {
+    const board = await newBoard();
+    const [open, hidden] = await newTasks(2);
+    expectData(await move(board.id, hidden!, { group_key: 'todo' }, w.t.adminToken));
+    const role = expectData(await w.t.api('POST', `/projects/${w.projectId}/roles`, {
+      token: w.t.adminToken,
+      body: { name: `No card ${randomUUID().slice(0, 6)}`, policy: { version: '2026-10-01', statements: [{ effect: 'Deny', actions: ['tasks:read'], resources: [`project/${w.projectId}/task/${hidden}`] }] } },
+    }), 201);
+    const roles = expectData(await w.t.api('GET', `/projects/${w.projectId}/roles`, { token: w.t.adminToken }));
+    const editorRole = roles.items.find((r: { name: string }) => r.name === 'Editor');
+    const member = await w.t.createUser();
+    expectData(await w.t.api('POST', `/projects/${w.projectId}/members`, { token: w.t.adminToken, body: { user_id: member.id, role_ids: [editorRole.id, role.id] } }), 201);
+
+    expect(expectData(await w.t.api('GET', positionsUrl(board.id), { token: member.token })).items).toEqual([]);
+    expectError(await move(board.id, hidden!, { group_key: 'done' }, member.token), 404, 'TASK_NOT_FOUND');
+    expectError(await move(board.id, open!, { group_key: 'todo', after_task_id: hidden }, member.token), 422, 'VIEW_POSITION_ANCHOR_INVALID');
+    expect(await columns(board.id)).toEqual({ todo: [hidden] });
+    expectData(await move(board.id, open!, { group_key: 'todo' }, member.token));
+    expect(expectData(await w.t.api('GET', positionsUrl(board.id), { token: member.token })).items.map((p: { task_id: string }) => p.task_id)).toEqual([open]);
   });
 
   it('pages the positions by group and order', async () => {

@@ -6,7 +6,7 @@ import {
   TaskStatusVersionConflict,
 } from './errors.js';
 import { TaskStatusCreated, TaskStatusDeleted, TaskStatusReordered, TaskStatusUpdated } from './events.js';
-import { etag, expectedVersion } from './expected-version.js';
+import { assertExpectedVersion, etag } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
 import { lockProjectRows } from './project-settings-rows.js';
 import { lockTasksUsing, moveTasks, type Reassignment } from './reassign-tasks.js';
@@ -23,12 +23,6 @@ function acceptName(statuses: readonly TaskStatusRow[], raw: string, exceptId?: 
   if (name === '') throw invalid('name', 'must not be blank');
   if (statuses.some((s) => s.id !== exceptId && s.name.toLowerCase() === name.toLowerCase())) throw TaskStatusNameTaken({});
   return name;
-}
-
-/** D4: a conditional write against a status someone changed since is refused with its current version. */
-function assertVersion(req: Pick<RouteRequest, 'headers' | 'body'>, current: TaskStatusRow): void {
-  const expected = expectedVersion(req);
-  if (expected !== null && expected !== current.version) throw TaskStatusVersionConflict({ current_version: current.version });
 }
 
 /** `order` without `id`, with `id` at `index` (clamped to the end). */
@@ -108,7 +102,7 @@ export function registerTaskStatusRoutes(routes: PluginRoutes, ctx: TasksContext
     const { db, params, body, principal, setHeader } = req;
     const statuses = await lockBoard(db, params.projectId);
     const current = findStatus(statuses, params.statusId);
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, TaskStatusVersionConflict);
     const changes: Partial<TaskStatusRow> = {};
     if (body.name !== undefined && body.name.trim() !== current.name) changes.name = acceptName(statuses, body.name, current.id);
     // Three-state PATCH (reference 2.1): null clears the colour.
@@ -128,7 +122,7 @@ export function registerTaskStatusRoutes(routes: PluginRoutes, ctx: TasksContext
     const { db, params, principal, setHeader } = req;
     const statuses = await lockBoard(db, params.projectId);
     const current = findStatus(statuses, params.statusId);
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, TaskStatusVersionConflict);
     if (current.is_default) {
       setHeader('ETag', etag(current.version));
       return taskStatusView(current);
@@ -150,7 +144,7 @@ export function registerTaskStatusRoutes(routes: PluginRoutes, ctx: TasksContext
     const statuses = await lockBoard(db, params.projectId);
     const current = findStatus(statuses, params.statusId);
     if (current.is_default) throw TaskStatusIsDefault({});
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, TaskStatusVersionConflict);
     const moveTo = query.move_to_status_id;
     if (moveTo === current.id) throw TaskStatusMoveTargetInvalid({ reason: 'it is the status being deleted' });
     if (moveTo !== undefined && !statuses.some((s) => s.id === moveTo)) throw TaskStatusMoveTargetInvalid({ reason: 'no such task status in this project' });

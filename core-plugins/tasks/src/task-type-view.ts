@@ -1,6 +1,7 @@
 import type { PluginDb } from '@paca/plugin-sdk';
 import { TaskTypeNotFound } from './errors.js';
-import { isUuid, timestamp } from './project-settings-rows.js';
+import { timestamp } from './project-settings-rows.js';
+import { isUuid } from './task-lookup.js';
 
 export interface TaskTypeRow {
   id: string;

@@ -5,10 +5,11 @@ import {
   TaskTypeNameTaken, TaskTypeVersionConflict,
 } from './errors.js';
 import { TaskTypeCreated, TaskTypeDeleted, TaskTypeUpdated } from './events.js';
-import { etag, expectedVersion } from './expected-version.js';
+import { assertExpectedVersion, etag } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
-import { isUuid, lockProjectRows } from './project-settings-rows.js';
+import { lockProjectRows } from './project-settings-rows.js';
 import { lockTasksUsing, moveTasks, type Reassignment } from './reassign-tasks.js';
+import { isUuid } from './task-lookup.js';
 import { requireTaskType, taskTypeView, type TaskTypeRow } from './task-type-view.js';
 
 type ProjectParams = { projectId: string };
@@ -29,12 +30,6 @@ async function acceptName(db: PluginDb, projectId: string, raw: string, exceptId
   if (exceptId) clash.whereNot({ id: exceptId });
   if (await clash.first('id')) throw TaskTypeNameTaken({});
   return name;
-}
-
-/** D4: a conditional write against a type someone changed since is refused with its current version. */
-function assertVersion(req: Pick<RouteRequest, 'headers' | 'body'>, current: TaskTypeRow): void {
-  const expected = expectedVersion(req);
-  if (expected !== null && expected !== current.version) throw TaskTypeVersionConflict({ current_version: current.version });
 }
 
 /** Epic and Subtask are read-only: seeded, never renamed, recoloured, made default or deleted. */
@@ -82,7 +77,7 @@ export function registerTaskTypeRoutes(routes: PluginRoutes, ctx: TasksContext):
     await lockProjectRows(db, 'task_types', params.projectId);
     const current = await requireTaskType(db, params.projectId, params.typeId);
     assertUserType(current);
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, TaskTypeVersionConflict);
     // Three-state PATCH (reference 2.1): absent = unchanged, null = cleared.
     const changes: Partial<TaskTypeRow> = {};
     if (body.name !== undefined && body.name.trim() !== current.name) changes.name = await acceptName(db, params.projectId, body.name, current.id);
@@ -101,7 +96,7 @@ export function registerTaskTypeRoutes(routes: PluginRoutes, ctx: TasksContext):
     await lockProjectRows(db, 'task_types', params.projectId);
     const current = await requireTaskType(db, params.projectId, params.typeId);
     assertUserType(current);
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, TaskTypeVersionConflict);
     if (current.is_default) {
       setHeader('ETag', etag(current.version));
       return taskTypeView(current);
@@ -123,7 +118,7 @@ export function registerTaskTypeRoutes(routes: PluginRoutes, ctx: TasksContext):
     const current = await requireTaskType(db, params.projectId, params.typeId);
     assertUserType(current);
     if (current.is_default) throw TaskTypeIsDefault({});
-    assertVersion(req, current);
+    assertExpectedVersion(req, current.version, TaskTypeVersionConflict);
     const moveTo = query.move_to_type_id;
     if (moveTo !== undefined) await assertMoveTarget(db, current, moveTo);
     const reassignment: Reassignment = { projectId: params.projectId, column: 'task_type_id', from: current.id, actor: principal };

@@ -78,12 +78,17 @@ describe('views', () => {
 
   it('refuses malformed bodies with 422 VALIDATION_FAILED and stores nothing', async () => {
     const before = await listViews();
-    for (const body of [{ view_type: 'board' }, { name: '', view_type: 'board' }, { name: 'X', view_type: 'kanban' }, { name: 'X', view_type: 'board', colour: 'red' },
+    for (const body of [{ view_type: 'board' }, { name: '', view_type: 'board' }, { name: ' \t ', view_type: 'board' }, { name: 'X', view_type: 'kanban' }, { name: 'X', view_type: 'board', colour: 'red' },
       { name: 'X', view_type: 'board', config: { sort_order: 'sideways' } }, { name: 'X', view_type: 'board', plugin_id: 'Not An Id' }]) {
       expectError(await w.t.api('POST', views(w.projectId), { token: w.editor.token, body }), 422, 'VALIDATION_FAILED');
     }
     expectError(await w.t.api('GET', views(w.projectId), { token: w.editor.token, query: { context: 'kanban' } }), 422, 'VALIDATION_FAILED');
     expect(await listViews()).toEqual(before);
+
+    const named = await createView({ name: '  Spaced  ', view_type: 'board' });
+    expect(named.name).toBe('Spaced');
+    expectError(await w.t.api('PATCH', view(w.projectId, named.id), { token: w.editor.token, body: { name: '   ' } }), 422, 'VALIDATION_FAILED');
+    expect(expectData(await w.t.api('GET', view(w.projectId, named.id), { token: w.editor.token })).name).toBe('Spaced');
   });
 
   it('lets Viewers and anonymous readers of a public project read, never write', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { PluginRoutes, PrincipalRef, RouteRequest } from '@paca/plugin-sdk';
-import { Unauthenticated, ViewIsLastView, ViewNotFound, ViewReorderInvalid, ViewTypeInvalid, ViewVersionConflict } from './errors.js';
+import { invalid, Unauthenticated, ViewIsLastView, ViewNotFound, ViewReorderInvalid, ViewTypeInvalid, ViewVersionConflict } from './errors.js';
 import { ViewCreated, ViewDeleted, ViewReordered, ViewUpdated } from './events.js';
-import { etag, expectedVersion } from './expected-version.js';
+import { assertExpectedVersion, etag } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
 import { registerTaskPositionRoutes } from './task-positions.js';
 import { requestedScope, viewsOfScope, type ViewScope } from './view-context.js';
@@ -35,6 +35,13 @@ function checkPluginFields(view: { view_type: ViewType; plugin_id: string | null
   if (view.view_type !== 'plugin' && named > 0) throw ViewTypeInvalid({ reason: 'only plugin views have plugin_id and plugin_component' });
 }
 
+/** The tab's name as stored: trimmed and not blank (like task type and status names). */
+function acceptName(raw: string): string {
+  const name = raw.trim();
+  if (name === '') throw invalid('name', 'must not be blank');
+  return name;
+}
+
 /** Personal overrides belong to a principal: anonymous readers of a public project have none to save. */
 function requirePrincipal(principal: PrincipalRef | null): PrincipalRef {
   if (!principal) throw Unauthenticated({}, { message: 'sign in to keep a personal view config' });
@@ -58,7 +65,7 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     await references.validate(params.projectId, 'sprint_id', scope.sprint_id);
     const now = clock.now();
     const row: ViewRow = {
-      id: randomUUID(), project_id: params.projectId, sprint_id: scope.sprint_id, name: body.name, view_type: body.view_type,
+      id: randomUUID(), project_id: params.projectId, sprint_id: scope.sprint_id, name: acceptName(body.name), view_type: body.view_type,
       view_context: scope.view_context, position: 0, config: body.config ?? {},
       plugin_id: body.plugin_id ?? null, plugin_component: body.plugin_component ?? null, version: 1,
       created_by_type: principal?.type ?? null, created_by_id: principal?.id ?? null, created_at: now, updated_at: now,
@@ -96,12 +103,11 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
   routes.handle('views.update', async (req: RouteRequest<ViewParams, unknown, ViewBody & { version?: number }>) => {
     const { db, params, body, principal } = req;
     const row = await requireView(db, params.projectId, params.viewId, { forUpdate: true });
-    const expected = expectedVersion(req);
-    if (expected !== null && expected !== row.version) throw ViewVersionConflict({ current_version: row.version });
+    assertExpectedVersion(req, row.version, ViewVersionConflict);
     // Three-state (reference 2.1): absent = unchanged, null = clear (plugin fields only), a value = set.
     const next: ViewRow = {
       ...row,
-      name: body.name ?? row.name,
+      name: body.name === undefined ? row.name : acceptName(body.name),
       view_type: body.view_type ?? row.view_type,
       config: body.config ?? row.config,
       plugin_id: body.plugin_id === undefined ? row.plugin_id : body.plugin_id,

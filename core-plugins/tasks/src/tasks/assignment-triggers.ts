@@ -1,10 +1,8 @@
 import type { PluginDb, PrincipalRef, ProjectMember } from '@paca/plugin-sdk';
 import type { Task } from '../contract.js';
 import { AgentTaskAssigned } from '../events.js';
+import { isOwnMembership } from '../member-principal.js';
 import type { TasksContext } from '../plugin-context.js';
-
-const isActor = (member: ProjectMember, actor: PrincipalRef | null) =>
-  actor !== null && (actor.type === 'user' ? member.user_id === actor.id : member.agent_id === actor.id);
 
 /**
  * What a new assignment sets off (reference 7.2): a human gets a `task.assigned` notification
@@ -17,7 +15,7 @@ export async function announceAssignments(ctx: TasksContext, db: PluginDb, input
 }): Promise<void> {
   const { task, actor } = input;
   for (const member of input.added) {
-    if (isActor(member, actor)) continue;
+    if (isOwnMembership(member, actor)) continue;
     if (member.member_type === 'human' && member.user_id) {
       await ctx.notifications.notify(db, {
         recipientUserId: member.user_id, type: 'task.assigned', eventId: input.eventId, projectId: task.project_id, actor,

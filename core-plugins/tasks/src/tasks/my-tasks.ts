@@ -11,6 +11,8 @@ import { taskViews } from './task-view.js';
  */
 export async function listMyTasks(ctx: TasksContext, db: PluginDb, input: {
   principal: PrincipalRef; projectIds: readonly string[]; includeDone: boolean; cursor?: string; pageSize: number;
+  /** D15 entity rules: whether the caller may read this task (a task-level deny hides it here too). */
+  canRead: (task: Pick<TaskRow, 'id' | 'project_id'>) => boolean;
 }): Promise<{ items: Task[]; next_cursor: string | null }> {
   const memberIds = (await ctx.members.ofPrincipalIn(db, input.projectIds, input.principal)).map((m) => m.id);
   if (memberIds.length === 0) return { items: [], next_cursor: null };
@@ -20,9 +22,17 @@ export async function listMyTasks(ctx: TasksContext, db: PluginDb, input: {
   if (!input.includeDone) {
     query.join('task_statuses as s', 's.id', 't.status_id').whereNot('s.category', 'done');
   }
-  const page = await cursorPage<TaskRow>(query, {
-    cursor: input.cursor, pageSize: input.pageSize, order: 'desc',
-    keys: [{ column: 't.updated_at', field: 'updated_at', type: 'timestamptz' }, { column: 't.id', field: 'id', type: 'uuid' }],
-  });
-  return { items: await taskViews(db, page.items), next_cursor: page.next_cursor };
+  // The list spans projects, so no single list scope applies: tasks the caller may not read are
+  // skipped row by row, and further rows are read until the page is full or the list ends.
+  const rows: TaskRow[] = [];
+  let cursor = input.cursor;
+  do {
+    const page = await cursorPage<TaskRow>(query.clone(), {
+      cursor, pageSize: input.pageSize - rows.length, order: 'desc',
+      keys: [{ column: 't.updated_at', field: 'updated_at', type: 'timestamptz' }, { column: 't.id', field: 'id', type: 'uuid' }],
+    });
+    rows.push(...page.items.filter(input.canRead));
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined && rows.length < input.pageSize);
+  return { items: await taskViews(db, rows), next_cursor: cursor ?? null };
 }

@@ -6,7 +6,7 @@ import type { TasksContext } from '../plugin-context.js';
 import { boardOrder, taskStatusView } from '../task-status-view.js';
 import { taskTypeView, type TaskTypeRow } from '../task-type-view.js';
 import { taskColumns, type TaskRow } from '../task-lookup.js';
-import { applyScope, inScope } from '../task-scope.js';
+import { applyScope, inScope, visibleEntries } from '../task-scope.js';
 import { loadTask, loadTasks, taskViews } from './task-view.js';
 
 const RECENT_ACTIVITIES = 20;
@@ -52,7 +52,7 @@ export async function taskContext(ctx: TasksContext, db: PluginDb, projectId: st
     subtasks: await taskViews(db, subtaskRows),
     links: (linkRows as Parameters<typeof taskLinkView>[0][]).map((row) => taskLinkView(row, taskId, prefix)),
     attachments: attachmentRows.map(attachmentView),
-    activities: activities.items,
+    activities: visibleEntries(activities.items, scope),
     custom_field_definitions: customFields.map(customFieldView),
     sprint: sprints[0] ?? null,
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PluginDb, PrincipalRef } from '@paca/plugin-sdk';
+import type { ListScope, PluginDb, PrincipalRef } from '@paca/plugin-sdk';
 import type { Task, TaskPatch } from '../contract.js';
 import { TaskCreated } from '../events.js';
 import type { TasksContext } from '../plugin-context.js';
@@ -14,10 +14,12 @@ import { writeAssignees } from './task-write.js';
  * `task.created` activity `{title, task_number}` and event, with the assignment triggers.
  */
 export async function createTask(ctx: TasksContext, db: PluginDb, input: {
-  projectId: string; fields: TaskPatch & { title: string }; actor: PrincipalRef | null;
+  projectId: string; fields: TaskPatch & { title: string }; actor: PrincipalRef | null; scope?: ListScope;
 }): Promise<Task> {
   const { projectId, actor } = input;
-  const { fields, addedAssignees } = await resolveFields(ctx, db, { projectId, taskId: null, current: null, patch: input.fields, actor });
+  const { fields, addedAssignees } = await resolveFields(ctx, db, {
+    projectId, taskId: null, current: null, patch: input.fields, actor, ...(input.scope ? { scope: input.scope } : {}),
+  });
   const id = randomUUID();
   const now = ctx.clock.now();
   const taskNumber = await nextTaskNumber(db, projectId);

@@ -1,9 +1,10 @@
-import type { PluginDb, PrincipalRef, ProjectMember } from '@paca/plugin-sdk';
+import type { ListScope, PluginDb, PrincipalRef, ProjectMember } from '@paca/plugin-sdk';
 import type { Task, TaskPatch } from '../contract.js';
 import { validateCustomFieldWrite } from '../custom-field-values.js';
-import { invalid, TaskReferenceInvalid } from '../errors.js';
+import { invalid, TaskParentInvalid, TaskReferenceInvalid } from '../errors.js';
 import type { TasksContext } from '../plugin-context.js';
 import { isUuid } from '../task-lookup.js';
+import { inScope } from '../task-scope.js';
 import { checkParent, type SystemKind } from './task-parent-rules.js';
 
 /** Everything a client writes on a task, fully resolved: what the row and its assignees will hold. */
@@ -16,6 +17,23 @@ export const TRACKED_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof TaskFields>;
 
 export const fieldsOf = (task: Task): TaskFields => Object.fromEntries(TRACKED_FIELDS.map((f) => [f, task[f]])) as TaskFields;
+
+const ID_FIELDS = ['sprint_id', 'status_id', 'task_type_id', 'parent_task_id', 'reporter_id'] as const;
+
+/**
+ * The patch with its ids in the one spelling the database returns. PostgreSQL reads `ABC…` and
+ * `abc…` as the same uuid, but fields are compared, recorded (D27) and reverted as text: an
+ * upper-case id of the current value must not count as a change.
+ */
+function withCanonicalIds(patch: TaskPatch): TaskPatch {
+  const canonical: TaskPatch = { ...patch };
+  for (const field of ID_FIELDS) {
+    const id = patch[field];
+    if (typeof id === 'string') canonical[field] = id.toLowerCase();
+  }
+  if (patch.assignee_ids) canonical.assignee_ids = patch.assignee_ids.map((id) => id.toLowerCase());
+  return canonical;
+}
 
 export interface ResolvedFields {
   fields: TaskFields;
@@ -30,8 +48,11 @@ export interface ResolvedFields {
  */
 export async function resolveFields(ctx: TasksContext, db: PluginDb, input: {
   projectId: string; taskId: string | null; current: TaskFields | null; patch: TaskPatch; actor: PrincipalRef | null;
+  /** D15: the tasks the caller may read; a new parent must be one of them. Absent = all (internal callers). */
+  scope?: ListScope;
 }): Promise<ResolvedFields> {
-  const { projectId, current, patch } = input;
+  const { projectId, current } = input;
+  const patch = withCanonicalIds(input.patch);
   const has = (field: keyof TaskPatch) => patch[field] !== undefined;
   const fields: TaskFields = current ? { ...current } : await defaults(ctx, db, projectId, input.actor);
   for (const field of TRACKED_FIELDS) {
@@ -42,6 +63,10 @@ export async function resolveFields(ctx: TasksContext, db: PluginDb, input: {
   if (has('status_id') && fields.status_id !== current?.status_id) await requireRow(db, 'task_statuses', projectId, 'status_id', fields.status_id);
   const typeChanged = fields.task_type_id !== current?.task_type_id;
   if (typeChanged || fields.parent_task_id !== current?.parent_task_id) {
+    // A task the caller may not read is, for them, not a task at all (as for link targets).
+    if (fields.parent_task_id !== null && fields.parent_task_id !== current?.parent_task_id && input.scope && !inScope(input.scope, fields.parent_task_id)) {
+      throw TaskParentInvalid({ reason: 'the parent is not a task of this project' });
+    }
     const type = await requireRow(db, 'task_types', projectId, 'task_type_id', fields.task_type_id, ['system_kind']);
     await checkParent(db, { projectId, taskId: input.taskId, kind: type.system_kind as SystemKind, parentId: fields.parent_task_id, kindChanged: typeChanged });
   }

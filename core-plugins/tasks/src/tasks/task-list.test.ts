@@ -128,6 +128,51 @@ describe('GET /tasks', () => {
     expect(expectData(await context(w.admin.token)).subtasks).toEqual([hidden]);
   });
 
+  it('keeps a denied task (D15) out of /users/me/tasks, links, activities, context and new parents, whatever the policy names', async () => {
+    const project = await createProject(w.t, unique('Denied'));
+    const open = await createTask(w.t, project.id, { title: 'open' });
+    const hidden = await createTask(w.t, project.id, { title: 'hidden' });
+    expectData(await w.t.api('POST', `/projects/${project.id}/tasks/${open.id}/links`, { token: w.admin.token, body: { target_task_id: hidden.id, link_type: 'blocks' } }), 201);
+    // Policies may name entities by any text; a name that is not a task id must not break the lists.
+    const role = expectData(await w.t.api('POST', `/projects/${project.id}/roles`, {
+      token: w.admin.token,
+      body: { name: 'No hidden task', policy: { version: '2026-10-01', statements: [
+        { effect: 'Deny', actions: ['tasks:read'], resources: [`project/${project.id}/task/${hidden.id}`, `project/${project.id}/task/${project.task_id_prefix}-99`] },
+      ] } },
+    }), 201);
+    const member = await w.t.createUser();
+    const roles = expectData(await w.t.api('GET', `/projects/${project.id}/roles`, { token: w.admin.token }));
+    const editorRole = roles.items.find((r: { name: string }) => r.name === 'Editor');
+    const { id: memberId } = expectData(await w.t.api('POST', `/projects/${project.id}/members`, {
+      token: w.admin.token, body: { user_id: member.id, role_ids: [editorRole.id, role.id] },
+    }), 201);
+    for (const task of [open, hidden]) {
+      w.t.clock.advance(1_000);
+      expectData(await w.t.api('PATCH', `/projects/${project.id}/tasks/${task.id}`, { token: w.admin.token, body: { assignee_ids: [memberId] } }));
+    }
+
+    expect(titles(expectData(await w.t.api('GET', '/users/me/tasks', { token: member.token })))).toEqual(['open']);
+    // The hidden task is the newest: a page of one skips it and still ends on the visible one.
+    const firstPage = expectData(await w.t.api('GET', '/users/me/tasks', { token: member.token, query: { page_size: '1' } }));
+    expect(titles(firstPage)).toEqual(['open']);
+    expect(expectData(await w.t.api('GET', `/projects/${project.id}/tasks/${open.id}/links`, { token: member.token })).items).toEqual([]);
+    const context = expectData(await w.t.api('GET', `/projects/${project.id}/tasks/${open.id}/context`, { token: member.token }));
+    expect(context.links).toEqual([]);
+    const feed = expectData(await w.t.api('GET', `/projects/${project.id}/tasks/${open.id}/activities`, { token: member.token }));
+    for (const activities of [context.activities, feed.items]) {
+      expect(activities.map((a: { activity_type: string }) => a.activity_type)).toEqual(['task.updated', 'task.created']);
+    }
+    expect(expectData(await w.t.api('GET', `/projects/${project.id}/tasks/${open.id}/activities`, { token: w.admin.token })).items).toHaveLength(3);
+
+    const refused = await w.t.api('PATCH', `/projects/${project.id}/tasks/${open.id}`, { token: member.token, body: { parent_task_id: hidden.id } });
+    expectError(refused, 422, 'TASK_PARENT_INVALID');
+    expect(refused.json.error_details.reason).toMatch(/not a task/);
+    expectError(await w.t.api('POST', `/projects/${project.id}/tasks`, { token: member.token, body: { title: 'child', parent_task_id: hidden.id } }), 422, 'TASK_PARENT_INVALID');
+    expect(expectData(await w.t.api('GET', `/projects/${project.id}/tasks/${open.id}`, { token: w.admin.token })).parent_task_id).toBeNull();
+    // Someone who may read it can still nest under it.
+    expect(expectData(await w.t.api('PATCH', `/projects/${project.id}/tasks/${open.id}`, { token: w.admin.token, body: { parent_task_id: hidden.id } })).parent_task_id).toBe(hidden.id);
+  });
+
   it('is readable anonymously on a public project only', async () => {
     await createTask(w.t, w.publicProjectId, { title: 'public work' });
     expect(titles(await list(w.publicProjectId, 'search=public work', undefined as unknown as string))).toEqual(['public work']);

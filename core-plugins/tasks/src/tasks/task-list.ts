@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Task, TaskFilter } from '../contract.js';
 import { ViewNotFound } from '../errors.js';
 import { isUuid, taskColumns, type TaskRow } from '../task-lookup.js';
+import { applyScope } from '../task-scope.js';
 import { projectPrefix, taskViews } from './task-view.js';
 
 /** The service's filter plus what only the REST list offers. */
@@ -17,7 +18,7 @@ export interface TaskListFilter extends TaskFilter {
 
 export type ListedTask = Task & { view_position?: string | null; view_group_key?: string | null };
 
-/** Ids a filter may hold: `format: uuid` also passes `urn:uuid:…`, which matches no row and must not reach SQL. */
+/** Ids a filter may hold: the service's callers pass them unchecked; one that is not a UUID matches no row and must not reach SQL. */
 const uuids = (ids: readonly string[]) => ids.filter(isUuid);
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&');
@@ -35,20 +36,6 @@ function applySearch(query: Knex.QueryBuilder, search: string, searchContent: bo
     if (searchContent) q.orWhereRaw('?? ILIKE ?', ['t.description', pattern]);
     if (key) q.orWhere('t.task_number', Number(key[1]));
   });
-}
-
-/** Whether the scope lets the caller see the entity `id`. */
-export const inScope = (scope: ListScope, id: string): boolean => (scope.all ? !scope.except.includes(id) : scope.ids.includes(id));
-
-/** Restricts `column` (an entity id) to the scope, in SQL. */
-export function applyScope(query: Knex.QueryBuilder, scope: ListScope | undefined, column: string): void {
-  if (!scope) return;
-  if (scope.all) {
-    const except = uuids(scope.except);
-    if (except.length > 0) query.whereNotIn(column, except);
-  } else {
-    query.whereIn(column, uuids(scope.ids));
-  }
 }
 
 /** Live tasks of a project, filtered in SQL and keyset-paged by `task_number` (D3). */

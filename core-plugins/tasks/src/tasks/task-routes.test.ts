@@ -187,6 +187,16 @@ describe('PATCH /tasks/:id', () => {
     expect((await activitiesOf(task.id)).map((a) => a.activity_type)).toEqual(['task.created']);
   });
 
+  it('reads ids in any letter case as the same id: no change, no duplicate assignee', async () => {
+    const task = await createTask(w.t, w.projectId, { title: 'Cased', assignee_ids: [w.editor.memberId] });
+    const same = await patch(task.id, { status_id: task.status_id.toUpperCase(), assignee_ids: [w.editor.memberId.toUpperCase()] });
+    expect(expectData(same)).toEqual(task);
+    expect((await activitiesOf(task.id)).map((a) => a.activity_type)).toEqual(['task.created']);
+    const added = expectData(await patch(task.id, { assignee_ids: [w.viewer.memberId.toUpperCase(), w.viewer.memberId] }));
+    expect(added.assignee_ids).toEqual([w.viewer.memberId]);
+    expect((await activitiesOf(task.id)).at(-1).content.changes).toEqual([{ field: 'assignee_ids', old: [w.editor.memberId], new: [w.viewer.memberId] }]);
+  });
+
   it('replaces the assignee set and records it as a sorted list of member ids', async () => {
     const task = await createTask(w.t, w.projectId, { title: 'Team', assignee_ids: [w.editor.memberId] });
     const updated = expectData(await patch(task.id, { assignee_ids: [w.viewer.memberId, w.admin.memberId] }));

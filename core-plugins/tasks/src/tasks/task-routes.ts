@@ -56,8 +56,8 @@ export function registerTaskRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     });
   });
 
-  routes.handle('tasks.create', async ({ db, params, body, principal, setHeader }: RouteRequest<ProjectParams, unknown, TaskPatch & { title: string }>) => {
-    const task = await createTask(ctx, db, { projectId: params.projectId, fields: body, actor: principal });
+  routes.handle('tasks.create', async ({ db, params, body, principal, setHeader, listScope }: RouteRequest<ProjectParams, unknown, TaskPatch & { title: string }>) => {
+    const task = await createTask(ctx, db, { projectId: params.projectId, fields: body, actor: principal, scope: listScope('tasks:read', 'task') });
     setHeader('ETag', etag(task.version));
     return task;
   });
@@ -85,6 +85,7 @@ export function registerTaskRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     const { version: _version, ...patch } = req.body;
     const { task } = await updateTask(ctx, req.db, {
       projectId: req.params.projectId, taskId: req.params.taskId, patch, actor: req.principal, expectedVersion: expectedVersion(req),
+      scope: req.listScope('tasks:read', 'task'),
     });
     req.setHeader('ETag', etag(task.version));
     return task;
@@ -94,9 +95,10 @@ export function registerTaskRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     await deleteTask(ctx, req.db, { projectId: req.params.projectId, taskId: req.params.taskId, actor: req.principal, expectedVersion: expectedVersion(req) });
   });
 
-  routes.handle('me.tasks', async ({ db, query, principal, projectsWhere }: RouteRequest<Record<string, never>, { cursor?: string; page_size: number; include_done: boolean }>) =>
+  routes.handle('me.tasks', async ({ db, query, principal, projectsWhere, can }: RouteRequest<Record<string, never>, { cursor?: string; page_size: number; include_done: boolean }>) =>
     listMyTasks(ctx, db, {
       principal: principal!, projectIds: await projectsWhere('tasks:read'), includeDone: query.include_done, pageSize: query.page_size,
       ...(query.cursor ? { cursor: query.cursor } : {}),
+      canRead: (task) => can('tasks:read', `project/${task.project_id}/task/${task.id}`),
     }));
 }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { PluginDb, PrincipalRef } from '@paca/plugin-sdk';
+import type { ListScope, PluginDb, PrincipalRef } from '@paca/plugin-sdk';
 import type { Task, TaskPatch } from '../contract.js';
 import { TaskVersionConflict } from '../errors.js';
 import { TaskUpdated } from '../events.js';
@@ -70,13 +70,17 @@ export async function writeAssignees(db: PluginDb, input: { projectId: string; t
  */
 export async function updateTask(ctx: TasksContext, db: PluginDb, input: {
   projectId: string; taskId: string; patch: TaskPatch; actor: PrincipalRef | null; expectedVersion?: number | null; revertOf?: string;
+  /** D15: the tasks the caller may read (a new parent must be one); absent = all. */
+  scope?: ListScope;
 }): Promise<{ task: Task; changes: FieldChange[] }> {
   const { projectId, taskId, actor } = input;
   const row = await requireTask(db, projectId, taskId, { forUpdate: true });
   if (input.expectedVersion != null && input.expectedVersion !== row.version) throw TaskVersionConflict({ current_version: row.version });
   const [before] = await taskViews(db, [row]);
   const current = fieldsOf(before!);
-  const { fields, addedAssignees } = await resolveFields(ctx, db, { projectId, taskId, current, patch: input.patch, actor });
+  const { fields, addedAssignees } = await resolveFields(ctx, db, {
+    projectId, taskId, current, patch: input.patch, actor, ...(input.scope ? { scope: input.scope } : {}),
+  });
   const changes = fieldChanges(current, fields);
   if (changes.length === 0) return { task: before!, changes };
 
