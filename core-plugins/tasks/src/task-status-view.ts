@@ -1,17 +1,9 @@
 import type { PluginDb } from '@paca/plugin-sdk';
-import type { StatusCategory } from './contract.js';
+import type { TaskStatus } from './contract.js';
 import { TaskStatusNotFound } from './errors.js';
 import { timestamp } from './project-settings-rows.js';
 
-export interface TaskStatusRow {
-  id: string;
-  project_id: string;
-  name: string;
-  color: string | null;
-  category: StatusCategory;
-  position: number;
-  is_default: boolean;
-  version: number;
+export interface TaskStatusRow extends TaskStatus {
   created_at: Date | string;
   updated_at: Date | string;
 }
