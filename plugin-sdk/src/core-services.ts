@@ -172,14 +172,31 @@ export interface ActivityEntry {
   updated_at: string | null;
 }
 
+export interface ActivityQuery {
+  projectId: string;
+  entityType?: string;
+  entityId?: string;
+  /** Entries of any of these entities. */
+  entityIds?: readonly string[];
+  types?: string[];
+  /** JSON containment on the content, e.g. `{changes: [{field: 'sprint_id', new: id}]}` finds every move into a sprint. */
+  contains?: Record<string, unknown>;
+  /** Entries recorded at or after this instant. */
+  since?: Date;
+  /** `desc` (default) for feeds, `asc` to replay history. */
+  order?: 'asc' | 'desc';
+  cursor?: string;
+  limit: number;
+}
+
 /**
  * The kernel's project activity feed (reference 1.7; never pruned). A plugin reads any entry of
  * its projects but changes only the entries it recorded itself (comments: edit, soft delete).
  */
 export interface PluginActivity {
   record(db: PluginDb, input: ActivityInput): Promise<{ id: string }>;
-  /** Newest first, keyset-paged; soft-deleted entries are left out. */
-  list(db: PluginDb, query: { projectId: string; entityType?: string; entityId?: string; types?: string[]; cursor?: string; limit: number }): Promise<{ items: ActivityEntry[]; next_cursor: string | null }>;
+  /** Keyset-paged, newest first unless `order: 'asc'`; soft-deleted entries are left out. */
+  list(db: PluginDb, query: ActivityQuery): Promise<{ items: ActivityEntry[]; next_cursor: string | null }>;
   get(db: PluginDb, projectId: string, id: string): Promise<ActivityEntry | null>;
   /** Replaces the content of an entry this plugin recorded; false when there is none. */
   update(db: PluginDb, projectId: string, id: string, content: Record<string, unknown>): Promise<boolean>;

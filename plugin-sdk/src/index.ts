@@ -16,9 +16,10 @@ export { coreServices } from './core-services.js';
 export type {
   PrincipalRef, PluginDb, ProjectRef, ListScope, RouteRequest, RouteHandler, PluginRoutes, EmitOptions, PluginEvent, EventHandler,
   PluginEvents, ProjectHook, ProjectHooks, HostFunctionCall, HostFunctionDefinition, HostFunctions, NotifyInput, PluginNotifications,
-  ActivityInput, ActivityEntry, PluginActivity, ProjectMember, PluginMembers, PluginStorage, StorageObjectInfo, PluginProjects, PluginLogger, PluginClock, PluginSecrets,
+  ActivityInput, ActivityEntry, ActivityQuery, PluginActivity, ProjectMember, PluginMembers, PluginStorage, StorageObjectInfo, PluginProjects, PluginLogger, PluginClock, PluginSecrets,
 } from './core-services.js';
 export { cursorPage, CursorInvalid } from './cursor-page.js';
 export type { CursorPageOptions, KeysetColumn } from './cursor-page.js';
 export { rawResponse, isRawResponse } from './raw-response.js';
 export type { RawResponse } from './raw-response.js';
+export { ValidationFailed, invalid, expectedVersion, assertExpectedVersion, etag } from './expected-version.js';

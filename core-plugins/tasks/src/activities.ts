@@ -1,6 +1,5 @@
-import type { PluginRoutes, RouteRequest } from '@paca/plugin-sdk';
+import { etag, expectedVersion, type PluginRoutes, type RouteRequest } from '@paca/plugin-sdk';
 import { registerCommentRoutes } from './comment-routes.js';
-import { etag, expectedVersion } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
 import { revertActivity } from './revert-activity.js';
 import { requireTask } from './task-lookup.js';

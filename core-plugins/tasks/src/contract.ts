@@ -94,6 +94,61 @@ export interface TasksService {
   /** Applies a patch as `actor` (null = system); validation, activity and `task.updated` as through PATCH. */
   update(projectId: string, taskId: string, patch: TaskPatch, actor: PrincipalRef | null): Promise<Task>;
   statuses(projectId: string): Promise<TaskStatus[]>;
+  /**
+   * Every task that ever held `value` in the reference field (sprint_id) since `since` —
+   * live or deleted — with its values now and its recorded changes since then, oldest first.
+   * What burndown charts replay backwards (D29).
+   */
+  history(projectId: string, query: HistoryQuery): Promise<TaskHistory[]>;
+  /** Adds a saved view after the scope's last tab (seeding: backlog, timeline, each new sprint). */
+  createView(projectId: string, input: ViewInput, actor: PrincipalRef | null): Promise<SavedView>;
+  /** Deletes every view of a sprint (its board positions and personal configs with them); returns how many. */
+  deleteSprintViews(projectId: string, sprintId: string, actor: PrincipalRef | null): Promise<number>;
+}
+
+export interface HistoryQuery {
+  field: ReferenceField;
+  value: string;
+  since: Date;
+}
+
+/** The fields a history carries: enough to replay sprint scope, progress and estimates. */
+export type HistoryField = 'sprint_id' | 'status_id' | 'story_points';
+
+export interface TaskHistory {
+  task_id: string;
+  task_number: number;
+  created_at: string;
+  /** When it was deleted, or null while it lives. */
+  deleted_at: string | null;
+  current: { sprint_id: string | null; status_id: string; story_points: number | null };
+  /** Changes of the history fields recorded at or after `since`, oldest first. */
+  changes: Array<{ at: string; field: HistoryField; old: unknown; new: unknown }>;
+}
+
+export type ViewType = 'table' | 'board' | 'roadmap' | 'plugin';
+export type ViewContext = 'sprint' | 'backlog' | 'timeline';
+
+export interface ViewInput {
+  name: string;
+  view_type: ViewType;
+  view_context: ViewContext;
+  /** Required for the sprint context, null otherwise. */
+  sprint_id: string | null;
+  config: Record<string, unknown>;
+}
+
+/** A saved view as everyone sees it (reference 1.6 sprint_views). */
+export interface SavedView extends ViewInput {
+  id: string;
+  project_id: string;
+  position: number;
+  plugin_id: string | null;
+  plugin_component: string | null;
+  version: number;
+  created_by: PrincipalRef | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export const tasksService = createServiceRef<TasksService>({ id: 'tasks.service' });

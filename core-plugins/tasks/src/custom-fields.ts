@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { PluginDb, PluginRoutes, RouteRequest } from '@paca/plugin-sdk';
+import { assertExpectedVersion, etag, type PluginDb, type PluginRoutes, type RouteRequest } from '@paca/plugin-sdk';
 import { CustomFieldKeyTaken, CustomFieldVersionConflict, invalid } from './errors.js';
 import { CustomFieldCreated, CustomFieldDeleted, CustomFieldUpdated } from './events.js';
-import { assertExpectedVersion, etag } from './expected-version.js';
 import {
   customFieldView, normaliseOptions, requireCustomField, sameOptions, takesOptions,
   type CustomFieldOptionInput, type CustomFieldRow, type CustomFieldType,

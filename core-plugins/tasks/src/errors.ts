@@ -5,12 +5,7 @@ import { defineError } from '@paca/plugin-sdk';
  * TASK_LINK_*, CUSTOM_FIELD_*, VIEW_*, ATTACHMENT_*). Clients switch on the code.
  */
 
-type Issues = { issues: Array<{ path: string; message: string }> };
-
-/** D2's schema-violation shape, for semantic checks the JSON schema cannot express (custom field values, dates). */
-export const ValidationFailed = defineError<Issues>('VALIDATION_FAILED', 422,
-  ({ issues }) => `request is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
-export const invalid = (path: string, message: string) => ValidationFailed({ issues: [{ path, message }] });
+export { ValidationFailed, invalid } from '@paca/plugin-sdk';
 
 export const TaskNotFound = defineError('TASK_NOT_FOUND', 404, 'task not found');
 export const TaskVersionConflict = defineError<{ current_version: number }>('TASK_VERSION_CONFLICT', 409,

@@ -36,6 +36,9 @@ export default definePlugin({
       list: (...args) => ready().list(...args),
       update: (...args) => ready().update(...args),
       statuses: (...args) => ready().statuses(...args),
+      history: (...args) => ready().history(...args),
+      createView: (...args) => ready().createView(...args),
+      deleteSprintViews: (...args) => ready().deleteSprintViews(...args),
     });
     env.init({
       deps: {

@@ -1,32 +1,13 @@
 import { expectData, expectError } from '@paca/kernel/testing';
-import { definePlugin, defineError } from '@paca/plugin-sdk';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { taskFieldReferences } from './contract.js';
 import { createTask, startTasksWorld, type TasksWorld } from './tasks-world.fixture.js';
 
 // D27 as a client sees it: any recorded field change can be reverted in one attributed change,
 // unless one of its fields has moved on since.
 
-/** Stands in for the sprints plugin (D20): these ids are sprints of every project. */
-const sprintIds: string[] = [randomUUID(), randomUUID()];
-const SprintNotFound = defineError('SPRINT_NOT_FOUND', 404, 'sprint not found');
-const sprintStub = {
-  manifest: { id: 'sprint-stub', name: 'Sprint stub', version: '0.1.0', kernel: '^0.1.0', runtime: 'native', main: 'index.js', requires: { tasks: '^0.1.0' } },
-  definition: definePlugin({
-    register(env) {
-      env.init({
-        deps: { references: taskFieldReferences },
-        init({ references }) {
-          references.register('sprint_id', {
-            async validate(_projectId, id) { if (!sprintIds.includes(id)) throw SprintNotFound({}); },
-            async resolve(_projectId, ids) { return ids.filter((id) => sprintIds.includes(id)).map((id) => ({ id, name: `Sprint ${id}` })); },
-          });
-        },
-      });
-    },
-  }),
-};
+/** Two sprints of the project, made through the sprints core plugin, which owns `sprint_id` (D20). */
+const sprintIds: string[] = [];
 
 let w: TasksWorld;
 const onPostgres = !!process.env.DATABASE_URL;
@@ -52,7 +33,10 @@ async function lastChange(taskId: string) {
 const getTask = async (taskId: string) => expectData(await w.t.api('GET', taskUrl(taskId), { token: w.viewer.token }));
 
 beforeAll(async () => {
-  w = await startTasksWorld({ plugins: [sprintStub] });
+  w = await startTasksWorld();
+  for (const name of ['One', 'Two']) {
+    sprintIds.push(expectData(await w.t.api('POST', `/projects/${w.projectId}/sprints`, { token: w.admin.token, body: { name } }), 201).id);
+  }
   bugTypeId = expectData(await w.t.api('POST', `/projects/${w.projectId}/task-types`, { token: w.admin.token, body: { name: 'Bug' } }), 201).id;
   expectData(await w.t.api('POST', `/projects/${w.projectId}/custom-fields`, {
     token: w.admin.token, body: { field_key: 'severity', display_name: 'Severity', field_type: 'text' },

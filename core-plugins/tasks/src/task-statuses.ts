@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { PluginDb, PluginRoutes, PrincipalRef, RouteRequest } from '@paca/plugin-sdk';
+import { assertExpectedVersion, etag, type PluginDb, type PluginRoutes, type PrincipalRef, type RouteRequest } from '@paca/plugin-sdk';
 import type { StatusCategory } from './contract.js';
 import {
   invalid, TaskStatusInUse, TaskStatusIsDefault, TaskStatusMoveTargetInvalid, TaskStatusNameTaken, TaskStatusReorderInvalid,
   TaskStatusVersionConflict,
 } from './errors.js';
 import { TaskStatusCreated, TaskStatusDeleted, TaskStatusReordered, TaskStatusUpdated } from './events.js';
-import { assertExpectedVersion, etag } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
 import { lockProjectRows } from './project-settings-rows.js';
 import { lockTasksUsing, moveTasks, type Reassignment } from './reassign-tasks.js';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { PluginDb, PluginRoutes, RouteRequest } from '@paca/plugin-sdk';
+import { assertExpectedVersion, etag, type PluginDb, type PluginRoutes, type RouteRequest } from '@paca/plugin-sdk';
 import {
   invalid, TaskTypeInUse, TaskTypeIsDefault, TaskTypeIsSystem, TaskTypeMoveTargetInvalid, TaskTypeNameReserved,
   TaskTypeNameTaken, TaskTypeVersionConflict,
 } from './errors.js';
 import { TaskTypeCreated, TaskTypeDeleted, TaskTypeUpdated } from './events.js';
-import { assertExpectedVersion, etag } from './expected-version.js';
 import type { TasksContext } from './plugin-context.js';
 import { lockProjectRows } from './project-settings-rows.js';
 import { lockTasksUsing, moveTasks, type Reassignment } from './reassign-tasks.js';

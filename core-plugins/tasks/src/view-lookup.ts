@@ -2,8 +2,9 @@ import type { PluginDb } from '@paca/plugin-sdk';
 import { ViewNotFound } from './errors.js';
 import { isUuid } from './task-lookup.js';
 
-export type ViewType = 'table' | 'board' | 'roadmap' | 'plugin';
-export type ViewContext = 'sprint' | 'backlog' | 'timeline';
+import type { ViewContext, ViewType } from './contract.js';
+
+export type { ViewContext, ViewType };
 
 export interface ViewRow {
   id: string;

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { PluginRoutes, PrincipalRef, RouteRequest } from '@paca/plugin-sdk';
-import { invalid, Unauthenticated, ViewIsLastView, ViewNotFound, ViewReorderInvalid, ViewTypeInvalid, ViewVersionConflict } from './errors.js';
-import { ViewCreated, ViewDeleted, ViewReordered, ViewUpdated } from './events.js';
-import { assertExpectedVersion, etag } from './expected-version.js';
+import { assertExpectedVersion, etag, type PluginRoutes, type PrincipalRef, type RouteRequest } from '@paca/plugin-sdk';
+import { Unauthenticated, ViewIsLastView, ViewNotFound, ViewReorderInvalid, ViewVersionConflict } from './errors.js';
+import { ViewReordered, ViewUpdated } from './events.js';
 import type { TasksContext } from './plugin-context.js';
 import { registerTaskPositionRoutes } from './task-positions.js';
+import { acceptViewName, checkPluginFields, insertView, removeViews } from './view-write.js';
 import { requestedScope, viewsOfScope, type ViewScope } from './view-context.js';
 import { requireView, type ViewContext, type ViewRow, type ViewType } from './view-lookup.js';
 import { callerView, callerViews, personalConfigs, sharedView } from './view-resource.js';
@@ -28,20 +27,6 @@ interface ViewBody {
   plugin_component?: string | null;
 }
 
-/** Plugin views name their plugin and component, together; other types name neither. */
-function checkPluginFields(view: { view_type: ViewType; plugin_id: string | null; plugin_component: string | null }): void {
-  const named = [view.plugin_id, view.plugin_component].filter((v) => v !== null).length;
-  if (view.view_type === 'plugin' && named < 2) throw ViewTypeInvalid({ reason: 'plugin views need plugin_id and plugin_component' });
-  if (view.view_type !== 'plugin' && named > 0) throw ViewTypeInvalid({ reason: 'only plugin views have plugin_id and plugin_component' });
-}
-
-/** The tab's name as stored: trimmed and not blank (like task type and status names). */
-function acceptName(raw: string): string {
-  const name = raw.trim();
-  if (name === '') throw invalid('name', 'must not be blank');
-  return name;
-}
-
 /** Personal overrides belong to a principal: anonymous readers of a public project have none to save. */
 function requirePrincipal(principal: PrincipalRef | null): PrincipalRef {
   if (!principal) throw Unauthenticated({}, { message: 'sign in to keep a personal view config' });
@@ -49,7 +34,7 @@ function requirePrincipal(principal: PrincipalRef | null): PrincipalRef {
 }
 
 export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): void {
-  const { clock, events, references } = ctx;
+  const { clock, events } = ctx;
   const scopeOf = (row: ViewRow): ViewScope => ({ view_context: row.view_context, sprint_id: row.sprint_id });
 
   routes.handle('views.list', async ({ db, params, query, principal }: RouteRequest<{ projectId: string }, ScopeQuery>) => {
@@ -62,20 +47,10 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
   }>) => {
     const { db, params, query, body, principal } = req;
     const scope = requestedScope(query, body);
-    await references.validate(params.projectId, 'sprint_id', scope.sprint_id);
-    const now = clock.now();
-    const row: ViewRow = {
-      id: randomUUID(), project_id: params.projectId, sprint_id: scope.sprint_id, name: acceptName(body.name), view_type: body.view_type,
-      view_context: scope.view_context, position: 0, config: body.config ?? {},
-      plugin_id: body.plugin_id ?? null, plugin_component: body.plugin_component ?? null, version: 1,
-      created_by_type: principal?.type ?? null, created_by_id: principal?.id ?? null, created_at: now, updated_at: now,
-    };
-    checkPluginFields(row);
-    // Appended after the last tab; two concurrent creates may share a position, and tabs then sort by creation.
-    const siblings = (await viewsOfScope(db, params.projectId, scope)) as ViewRow[];
-    row.position = siblings.reduce((max, v) => Math.max(max, v.position + 1), 0);
-    await db('views').insert({ ...row, config: JSON.stringify(row.config) });
-    await events.emit(db, ViewCreated, { projectId: params.projectId, actor: principal, payload: { view: sharedView(row) } });
+    const row = await insertView(ctx, db, params.projectId, {
+      name: body.name, view_type: body.view_type, ...scope, config: body.config ?? {},
+      plugin_id: body.plugin_id ?? null, plugin_component: body.plugin_component ?? null,
+    }, principal);
     req.setHeader('ETag', etag(row.version));
     return callerView(row, null);
   });
@@ -107,7 +82,7 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     // Three-state (reference 2.1): absent = unchanged, null = clear (plugin fields only), a value = set.
     const next: ViewRow = {
       ...row,
-      name: body.name === undefined ? row.name : acceptName(body.name),
+      name: body.name === undefined ? row.name : acceptViewName(body.name),
       view_type: body.view_type ?? row.view_type,
       config: body.config ?? row.config,
       plugin_id: body.plugin_id === undefined ? row.plugin_id : body.plugin_id,
@@ -139,10 +114,7 @@ export function registerViewRoutes(routes: PluginRoutes, ctx: TasksContext): voi
     const row = siblings.find((v) => v.id === found.id);
     if (!row) throw ViewNotFound({});
     if (siblings.length <= 1) throw ViewIsLastView({});
-    await db('task_positions').where({ view_id: row.id }).delete();
-    await db('user_view_configs').where({ view_id: row.id }).delete();
-    await db('views').where({ id: row.id }).delete();
-    await events.emit(db, ViewDeleted, { projectId: params.projectId, actor: principal, payload: { view_id: row.id } });
+    await removeViews(ctx, db, params.projectId, [row.id], principal);
   });
 
   routes.handle('views.personal-config.put', async (req: RouteRequest<ViewParams, unknown, { config: Config }>) => {

@@ -23,7 +23,15 @@ export interface ActivityListQuery {
   projectId: string;
   entityType?: string | undefined;
   entityId?: string | undefined;
+  /** Entries of any of these entities. */
+  entityIds?: readonly string[] | undefined;
   types?: string[] | undefined;
+  /** JSON containment on the content (`content @> contains`), e.g. `{changes: [{field: 'sprint_id', new: id}]}`. */
+  contains?: Record<string, unknown> | undefined;
+  /** Entries recorded at or after this instant. */
+  since?: Date | undefined;
+  /** Newest first (default) for feeds; oldest first for replaying history. */
+  order?: 'asc' | 'desc' | undefined;
   cursor?: string | undefined;
   limit: number;
 }
@@ -98,9 +106,12 @@ export class ActivityLog {
     const base = this.entries(db).where('a.project_id', query.projectId);
     if (query.entityType) base.where('a.entity_type', query.entityType);
     if (query.entityId) base.where('a.entity_id', query.entityId);
+    if (query.entityIds) base.whereIn('a.entity_id', [...query.entityIds]);
     if (query.types?.length) base.whereIn('a.activity_type', query.types);
+    if (query.contains) base.whereRaw('a.content @> ?::jsonb', [JSON.stringify(query.contains)]);
+    if (query.since) base.where('a.created_at', '>=', query.since);
     const page = await cursorPage<ActivityRow & Record<string, unknown>>(base, {
-      cursor: query.cursor, pageSize: query.limit, order: 'desc',
+      cursor: query.cursor, pageSize: query.limit, order: query.order ?? 'desc',
       keys: [{ column: 'a.created_at', field: 'created_at', type: 'timestamptz' }, { column: 'a.id', field: 'id', type: 'uuid' }],
     });
     return { items: page.items.map(activityView), next_cursor: page.next_cursor };

@@ -106,8 +106,9 @@ describe('POST /tasks', () => {
     }
     // One spelling of an id: `urn:uuid:…` is malformed input (D2), not an unknown reference.
     expectError(await create({ title: 'x', status_id: `urn:uuid:${randomUUID()}` }), 422, 'VALIDATION_FAILED');
+    // sprint_id belongs to the sprints plugin (D20), which names an unknown sprint with its own code.
     const sprint = await create({ title: 'x', sprint_id: randomUUID() });
-    expectError(sprint, 422, 'TASK_REFERENCE_INVALID');
+    expectError(sprint, 422, 'SPRINT_NOT_FOUND');
     expect(sprint.json.error_details.field).toBe('sprint_id');
     expectError(await create({ title: 'x', parent_task_id: foreignTask.id }), 422, 'TASK_PARENT_INVALID');
   });
@@ -234,7 +235,7 @@ describe('PATCH /tasks/:id', () => {
     expectError(subWithChildren, 422, 'TASK_PARENT_INVALID');
     expect(subWithChildren.json.error_details.reason).toMatch(/has some/);
     expectError(await patch(a.id, { due_date: '2030-01-09' }), 422, 'VALIDATION_FAILED');
-    expectError(await patch(a.id, { sprint_id: randomUUID() }), 422, 'TASK_REFERENCE_INVALID');
+    expectError(await patch(a.id, { sprint_id: randomUUID() }), 422, 'SPRINT_NOT_FOUND');
     expectError(await patch(a.id, { status_id: null }), 422, 'VALIDATION_FAILED');
     expectError(await patch(a.id, { title: 'x', version: 'one' }), 422, 'VALIDATION_FAILED');
     expectError(await patch(a.id, { task_number: 5 }), 422, 'VALIDATION_FAILED');

@@ -1,7 +1,6 @@
-import type { PluginRoutes, RouteRequest } from '@paca/plugin-sdk';
+import { etag, expectedVersion, type PluginRoutes, type RouteRequest } from '@paca/plugin-sdk';
 import type { TaskPatch } from '../contract.js';
 import { TaskNotFound } from '../errors.js';
-import { etag, expectedVersion } from '../expected-version.js';
 import type { TasksContext } from '../plugin-context.js';
 import { taskColumns, type TaskRow } from '../task-lookup.js';
 import { listMyTasks } from './my-tasks.js';

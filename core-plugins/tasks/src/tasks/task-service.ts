@@ -2,6 +2,9 @@ import type { PluginDb } from '@paca/plugin-sdk';
 import type { TasksService } from '../contract.js';
 import type { TasksContext } from '../plugin-context.js';
 import { boardOrder, taskStatusView } from '../task-status-view.js';
+import { sharedView } from '../view-resource.js';
+import { insertView, removeViews } from '../view-write.js';
+import { taskHistory } from './task-history.js';
 import { listTasks } from './task-list.js';
 import { loadTasks } from './task-view.js';
 import { updateTask } from './task-write.js';
@@ -25,6 +28,17 @@ export function createTasksService(ctx: TasksContext, db: PluginDb): TasksServic
     },
     async statuses(projectId) {
       return (await boardOrder(db, projectId)).map(taskStatusView);
+    },
+    history: (projectId, query) => taskHistory(ctx, db, projectId, query),
+    async createView(projectId, input, actor) {
+      return sharedView(await db.transaction((tx) => insertView(ctx, tx, projectId, input, actor)));
+    },
+    async deleteSprintViews(projectId, sprintId, actor) {
+      return db.transaction(async (tx) => {
+        const ids = (await tx('views').where({ project_id: projectId, view_context: 'sprint', sprint_id: sprintId }).forUpdate().pluck('id')) as string[];
+        await removeViews(ctx, tx, projectId, ids, actor);
+        return ids.length;
+      });
     },
   };
 }

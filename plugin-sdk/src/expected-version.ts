@@ -1,5 +1,14 @@
-import type { RouteRequest } from '@paca/plugin-sdk';
-import { invalid } from './errors.js';
+import type { RouteRequest } from './core-services.js';
+import { defineError } from './errors.js';
+
+type Issues = { issues: Array<{ path: string; message: string }> };
+
+/** D2's schema-violation shape, for semantic checks a JSON schema cannot express. */
+export const ValidationFailed = defineError<Issues>('VALIDATION_FAILED', 422,
+  ({ issues }) => `request is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
+
+/** A 422 `VALIDATION_FAILED` naming one field. */
+export const invalid = (path: string, message: string) => ValidationFailed({ issues: [{ path, message }] });
 
 /**
  * D4: a write is conditional only when the client sends `version` in the body or `If-Match`
