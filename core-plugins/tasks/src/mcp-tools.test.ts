@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { expectData, expectError } from '@paca/kernel/testing';
+import { expectData, expectError, expectToolsMapToRoutes, readManifest, type ListedTool } from '@paca/kernel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTasksWorld, type TasksWorld } from './tasks-world.fixture.js';
 
@@ -8,29 +7,7 @@ import { startTasksWorld, type TasksWorld } from './tasks-world.fixture.js';
  * listed by `GET /mcp/tools` according to what the caller may do in the project.
  */
 
-interface ManifestRoute {
-  name: string;
-  method: string;
-  path: string;
-  query?: { properties?: Record<string, unknown> };
-  body?: { properties?: Record<string, unknown> };
-}
-interface ToolView {
-  name: string;
-  owner: string;
-  toolset: string;
-  description: string;
-  annotations: { readOnlyHint?: boolean; destructiveHint?: boolean };
-  input_schema: { properties: Record<string, { description?: string }>; required?: string[] };
-  route: { name: string; method: string; path: string };
-  args: Record<string, { in: 'path' | 'query' | 'body'; name: string }>;
-}
-
-const manifest = JSON.parse(readFileSync(new URL('../plugin.json', import.meta.url), 'utf8')) as {
-  routes: ManifestRoute[];
-  mcp: { tools: Array<{ name: string; route: string }> };
-};
-const routes = new Map(manifest.routes.map((r) => [r.name, r]));
+const manifest = readManifest(new URL('../plugin.json', import.meta.url));
 
 /** The reference's task tool names (paca-features 6.2) that agent prompts rely on. */
 const REFERENCE_TOOL_NAMES = [
@@ -48,9 +25,9 @@ const SETTINGS_TOOLS = ['create_task_status', 'delete_task_status', 'reorder_tas
 
 describe('tasks MCP tools (D31)', () => {
   let world: TasksWorld;
-  let allTools: ToolView[];
-  const names = (data: { tools: ToolView[] }) => data.tools.map((tool) => tool.name);
-  const toolsFor = async (token: string, query: Record<string, string>) => expectData(await world.t.api('GET', '/mcp/tools', { token, query })) as { tools: ToolView[] };
+  let allTools: ListedTool[];
+  const names = (data: { tools: ListedTool[] }) => data.tools.map((tool) => tool.name);
+  const toolsFor = async (token: string, query: Record<string, string>) => expectData(await world.t.api('GET', '/mcp/tools', { token, query })) as { tools: ListedTool[] };
 
   beforeAll(async () => {
     world = await startTasksWorld();
@@ -68,25 +45,7 @@ describe('tasks MCP tools (D31)', () => {
   });
 
   it('maps every tool to a route of the plugin, with path params supplied and query/body names the route accepts', () => {
-    for (const tool of allTools) {
-      const route = routes.get(tool.route.name);
-      expect(route, tool.name).toBeDefined();
-      expect(tool.route.method, tool.name).toBe(route!.method);
-      expect(tool.route.path.endsWith(route!.path), `${tool.name}: ${tool.route.path}`).toBe(true);
-      const pathParams = [...route!.path.matchAll(/:(\w+)/g)].map((match) => match[1]);
-      const suppliedPath = Object.values(tool.args).filter((a) => a.in === 'path').map((a) => a.name);
-      expect(suppliedPath.sort(), tool.name).toEqual(pathParams.sort());
-      for (const [arg, mapping] of Object.entries(tool.args)) {
-        expect(tool.input_schema.properties[arg], `${tool.name}.${arg}`).toBeDefined();
-        expect(arg, tool.name).toMatch(/^[a-z][A-Za-z0-9]*$/);
-        if (mapping.in === 'query') expect(route!.query?.properties?.[mapping.name], `${tool.name}.${arg} → ?${mapping.name}`).toBeDefined();
-        if (mapping.in === 'body') expect(route!.body?.properties?.[mapping.name], `${tool.name}.${arg} → body.${mapping.name}`).toBeDefined();
-      }
-      // Every argument reaches the route: none is declared and silently dropped.
-      expect(Object.keys(tool.input_schema.properties).sort(), tool.name).toEqual(Object.keys(tool.args).sort());
-      expect(tool.description.length, tool.name).toBeLessThanOrEqual(400);
-      expect(tool.annotations.readOnlyHint, tool.name).toBe(route!.method === 'GET');
-    }
+    expectToolsMapToRoutes(manifest, allTools);
   });
 
   it('maps the composite and renamed tools to the routes the agent expects', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { coreServices, rawResponse, type PluginManifestInput } from '@paca/plugin-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectData, expectError, startTestKernel, type TestKernel, type TestUser } from '../testing/index.js';
@@ -34,9 +35,15 @@ const probe = minimalPlugin('probe', manifest as Record<string, unknown>, {
       deps: { routes: coreServices.routes, activity: coreServices.activity, members: coreServices.members, storage: coreServices.storage },
       init({ routes, activity, members, storage }) {
         routes.handle('notes.create', async ({ db, projectId, principal, body }) =>
-          activity.record(db, { projectId: projectId!, entityType: 'probe', entityId: null, actor: principal, type: 'probe.note', content: body as Record<string, unknown> }));
+          activity.record(db, { projectId: projectId!, entityType: 'probe', entityId: (body as { entity_id?: string }).entity_id ?? null, actor: principal, type: 'probe.note', content: body as Record<string, unknown> }));
         routes.handle('notes.list', async ({ db, projectId, query }) =>
-          activity.list(db, { projectId: projectId!, entityType: query.entity_type ?? 'probe', cursor: query.cursor, limit: Number(query.limit ?? 50) }));
+          activity.list(db, {
+            projectId: projectId!, entityType: query.entity_type ?? 'probe', cursor: query.cursor, limit: Number(query.limit ?? 50),
+            ...(query.entity_ids ? { entityIds: String(query.entity_ids).split(',') } : {}),
+            ...(query.contains ? { contains: JSON.parse(String(query.contains)) } : {}),
+            ...(query.since ? { since: new Date(String(query.since)) } : {}),
+            ...(query.order ? { order: query.order } : {}),
+          }));
         routes.handle('notes.update', async ({ db, projectId, params, body }) =>
           ({ updated: await activity.update(db, projectId!, params.noteId, body as Record<string, unknown>), entry: await activity.get(db, projectId!, params.noteId) }));
         routes.handle('notes.delete', async ({ db, projectId, params }) => void await activity.remove(db, projectId!, params.noteId));
@@ -118,6 +125,29 @@ describe('activity service', () => {
     const own = expectData(await t.api('POST', url('/notes'), { token: editor.token, body: { text: 'here' } }), 201);
     const elsewhere = expectData(await t.api('PATCH', url(`/notes/${own.id}`, otherProjectId), { token: t.adminToken, body: { text: 'moved?' } }));
     expect(elsewhere).toEqual({ updated: false, entry: null });
+  });
+
+  it('replays history: entries of several entities, by content, since an instant, oldest first', async () => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const note = async (entity: string, content: Record<string, unknown>) => {
+      t.clock.advance(1000);
+      return expectData(await t.api('POST', url('/notes'), { token: editor.token, body: { entity_id: entity, ...content } }), 201).id as string;
+    };
+    const first = await note(a, { changes: [{ field: 'sprint_id', old: null, new: 's1' }] });
+    const since = new Date(t.clock.now().getTime() + 500).toISOString();
+    const second = await note(b, { changes: [{ field: 'title', old: 'x', new: 'y' }, { field: 'sprint_id', old: 's1', new: null }] });
+    const third = await note(a, { changes: [{ field: 'status_id', old: 'todo', new: 'done' }] });
+    await note(c, { changes: [{ field: 'sprint_id', old: null, new: 's1' }] });
+    const ids = async (query: Record<string, string>) =>
+      expectData(await t.api('GET', url('/notes'), { token: editor.token, query })).items.map((e: { id: string }) => e.id);
+    expect(await ids({ entity_ids: `${a},${b}`, order: 'asc' })).toEqual([first, second, third]);
+    expect(await ids({ entity_ids: `${a},${b}`, since })).toEqual([third, second]);
+    expect(await ids({ entity_ids: `${a},${b}`, contains: JSON.stringify({ changes: [{ field: 'sprint_id', old: 's1' }] }) })).toEqual([second]);
+    expect(await ids({ entity_ids: `${a},${b},${c}`, contains: JSON.stringify({ changes: [{ field: 'sprint_id', new: 's1' }] }), order: 'asc' }))
+      .toHaveLength(2);
+    const paged = expectData(await t.api('GET', url('/notes'), { token: editor.token, query: { entity_ids: `${a},${b}`, order: 'asc', limit: '2' } }));
+    expect(paged.items.map((e: { id: string }) => e.id)).toEqual([first, second]);
+    expect(await ids({ entity_ids: `${a},${b}`, order: 'asc', cursor: paged.next_cursor })).toEqual([third]);
   });
 
   it('rejects a cursor it did not hand out with 422', async () => {

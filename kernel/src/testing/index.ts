@@ -3,3 +3,5 @@ export type { ApiCall, ApiResponse, StartTestKernelOptions, TestKernel, TestPlug
 export { expectData, expectError, expectStatus } from './assertions.js';
 export { startTestS3Server } from './s3-test-server.js';
 export type { TestS3Server } from './s3-test-server.js';
+export { expectToolsMapToRoutes, readManifest } from './tool-mappings.js';
+export type { ListedTool, PluginManifestFile } from './tool-mappings.js';
