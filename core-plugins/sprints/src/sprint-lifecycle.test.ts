@@ -87,6 +87,18 @@ describe('complete', () => {
     expect(expectData(await w.t.api('PATCH', `/projects/${w.projectId}/tasks/${done.id}`, { token: w.editor.token, body: { title: 'done!' } })).sprint_id).toBe(sprint.id);
   });
 
+  it('completes once when two clients complete at the same moment (the sprint row is locked)', async () => {
+    const sprint = await createSprint(w.t, w.projectId);
+    const open = await createTask(w.t, w.projectId, { title: 'raced', sprint_id: sprint.id });
+    expectData(await start(sprint.id));
+    const results = await Promise.all([complete(sprint.id), complete(sprint.id)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(results.find((r) => r.status === 409)!.json.error_code).toBe('SPRINT_ALREADY_COMPLETE');
+    expect(await db()('events').where({ type: 'sprint.completed' }).whereRaw("payload->'sprint'->>'id' = ?", [sprint.id]).count({ n: '*' }).first()).toEqual({ n: 1 });
+    const feed = expectData(await w.t.api('GET', `/projects/${w.projectId}/tasks/${open.id}/activities`, { token: w.editor.token }));
+    expect(feed.items.filter((a: { activity_type: string }) => a.activity_type === 'task.updated')).toHaveLength(1);
+  });
+
   it('sends unfinished tasks back to the backlog without a target', async () => {
     const sprint = await createSprint(w.t, w.projectId);
     const open = await createTask(w.t, w.projectId, { title: 'open', sprint_id: sprint.id });

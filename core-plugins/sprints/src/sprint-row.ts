@@ -3,7 +3,8 @@ import { SprintNotFound } from './errors.js';
 
 export type SprintStatus = 'planned' | 'active' | 'completed';
 
-export interface SprintRow {
+/** What the stored row and the returned sprint share; dates are `YYYY-MM-DD` UTC days. */
+type SprintFields = {
   id: string;
   project_id: string;
   sprint_number: number;
@@ -12,6 +13,10 @@ export interface SprintRow {
   start_date: string | null;
   end_date: string | null;
   status: SprintStatus;
+  version: number;
+};
+
+export type SprintRow = SprintFields & {
   started_at: Date | null;
   completed_at: Date | null;
   committed_points: number | null;
@@ -20,30 +25,20 @@ export interface SprintRow {
   completed_task_count: number | null;
   moved_task_count: number | null;
   moved_to_sprint_id: string | null;
-  version: number;
   created_by_type: 'user' | 'agent' | null;
   created_by_id: string | null;
   created_at: Date;
   updated_at: Date;
-}
+};
 
 /** A sprint as every surface returns it (REST, events, MCP, `get_task` context). */
-export type Sprint = {
-  id: string;
-  project_id: string;
-  sprint_number: number;
-  name: string;
-  goal: string | null;
-  start_date: string | null;
-  end_date: string | null;
-  status: SprintStatus;
+export type Sprint = SprintFields & {
   started_at: string | null;
   completed_at: string | null;
   /** Frozen at start (D29). */
   committed: { story_points: number; task_count: number } | null;
   /** Frozen at completion (D29): done tasks, and the unfinished ones moved out and where to. */
   completed: { story_points: number; task_count: number; moved_task_count: number; moved_to_sprint_id: string | null } | null;
-  version: number;
   created_by: PrincipalRef | null;
   created_at: string;
   updated_at: string;

@@ -129,17 +129,17 @@ export interface TaskHistory {
 export type ViewType = 'table' | 'board' | 'roadmap' | 'plugin';
 export type ViewContext = 'sprint' | 'backlog' | 'timeline';
 
-export interface ViewInput {
+export type ViewInput = {
   name: string;
   view_type: ViewType;
   view_context: ViewContext;
   /** Required for the sprint context, null otherwise. */
   sprint_id: string | null;
   config: Record<string, unknown>;
-}
+};
 
 /** A saved view as everyone sees it (reference 1.6 sprint_views). */
-export interface SavedView extends ViewInput {
+export type SavedView = ViewInput & {
   id: string;
   project_id: string;
   position: number;
@@ -149,7 +149,7 @@ export interface SavedView extends ViewInput {
   created_by: PrincipalRef | null;
   created_at: string;
   updated_at: string;
-}
+};
 
 export const tasksService = createServiceRef<TasksService>({ id: 'tasks.service' });
 

@@ -1,25 +1,11 @@
 import type { PluginDb, PrincipalRef } from '@paca/plugin-sdk';
-import type { ViewContext, ViewRow, ViewType } from './view-lookup.js';
+import type { SavedView } from './contract.js';
+import type { ViewRow } from './view-lookup.js';
 
 type Config = Record<string, unknown>;
 
-/** A saved view as everyone sees it (reference 1.6 sprint_views); events carry this shape. */
-export type SharedView = {
-  id: string;
-  project_id: string;
-  sprint_id: string | null;
-  name: string;
-  view_type: ViewType;
-  view_context: ViewContext;
-  position: number;
-  config: Config;
-  plugin_id: string | null;
-  plugin_component: string | null;
-  version: number;
-  created_by: PrincipalRef | null;
-  created_at: string;
-  updated_at: string;
-};
+/** A saved view as everyone sees it (the contract's `SavedView`); events carry this shape. */
+export type SharedView = SavedView;
 
 /** A view as one caller sees it: their personal override (reference `user_view_configs`) and the config that results. */
 export type CallerView = SharedView & {
