@@ -1,7 +1,7 @@
 import { expectData, expectError } from '@paca/kernel/testing';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mentionedHandles } from './mention-parse.js';
+import { mentionedHandles } from '@paca/plugin-sdk';
 import { createTask, startTasksWorld, type TasksWorld } from './tasks-world.fixture.js';
 
 // Comments on a task as a client sees them: Markdown entries of the activity feed, edited and

@@ -1,7 +1,6 @@
-import type { PluginDb, PrincipalRef, ProjectMember } from '@paca/plugin-sdk';
+import { mentionedHandles, type PluginDb, type PrincipalRef, type ProjectMember } from '@paca/plugin-sdk';
 import { AgentCommentMention } from './events.js';
 import { isOwnMembership } from './member-principal.js';
-import { mentionedHandles } from './mention-parse.js';
 import type { TasksContext } from './plugin-context.js';
 
 const EXCERPT_LENGTH = 140;
