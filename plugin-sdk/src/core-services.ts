@@ -62,6 +62,8 @@ export interface RouteRequest<P = Record<string, string>, Q = Record<string, unk
   headers: Record<string, string | string[] | undefined>;
   /** Sets a response header (ETag, Location). */
   setHeader(name: string, value: string): void;
+  /** This response's success status (2xx) instead of the route's: a create-or-update that created answers 201. */
+  setStatus(status: number): void;
 }
 
 export type RouteHandler = (request: RouteRequest<any, any, any>) => Promise<unknown>;

@@ -38,6 +38,8 @@ export interface RouteContext<P, Q, B> {
   reply: FastifyReply;
   /** IAM decision for the caller, public-project grants included. */
   can(action: string, resource: string): boolean;
+  /** This response's success status instead of the route's (a create-or-update that created answers 201). */
+  setStatus(status: number): void;
 }
 
 /** The project a `/projects/:projectId/…` route names, as the router loaded it. */
@@ -161,6 +163,7 @@ export class Router {
       },
       handler: async (request, reply) => {
         const { principal, policies, project } = this.auth.get(request)!;
+        let responseStatus = status;
         const run = (db: Knex) => spec.handler({
           params: (request.params ?? {}) as Static<P>,
           query: (request.query ?? {}) as Static<Q>,
@@ -172,12 +175,16 @@ export class Router {
           request,
           reply,
           can: (action, resource) => this.deps.iam.allows(policies, action, resource),
+          setStatus: (code) => {
+            if (!Number.isInteger(code) || code < 200 || code > 299) throw new TypeError(`a success status is 2xx, not ${code}`);
+            responseStatus = code;
+          },
         });
         const data = UNSAFE.has(spec.method) && spec.transactional !== false ? await this.deps.db.transaction(run) : await run(this.deps.db);
         // A handler that sent the reply itself (a plugin's raw response) returns it.
         if (spec.rawReply || data === reply) return reply;
-        if (status === 204) return reply.code(204).send();
-        return reply.code(status).send(successEnvelope(data ?? null, request.id));
+        if (responseStatus === 204) return reply.code(204).send();
+        return reply.code(responseStatus).send(successEnvelope(data ?? null, request.id));
       },
     });
     if (!spec.rawBody) {

@@ -69,6 +69,7 @@ export function mountPluginRoute(router: Router, manifest: PluginManifest, route
         projectsWhere: (action) => ctx.principal ? projectsWhere(ctx.db, deps.iam, ctx.policies, manifest.id, action) : Promise.resolve([]),
         headers: ctx.request.headers,
         setHeader: (name, value) => void ctx.reply.header(name, value),
+        setStatus: ctx.setStatus,
       }));
       if (!isRawResponse(result)) return result;
       // A file stream or a redirect: sent as it is, outside the envelope (the router leaves a sent reply alone).
