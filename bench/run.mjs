@@ -20,12 +20,13 @@ import { parseArgs } from 'node:util';
 import { cpuSample, otherCpuPercent } from './lib/cpu.mjs';
 import { median, round, runLoad, SCHEDULES } from './lib/load.mjs';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, login, SCENARIO_ORDER as KERNEL_SCENARIO_ORDER, SCENARIOS as KERNEL_SCENARIOS } from './lib/scenarios.mjs';
+import { SPRINT_DOC_SCENARIO_ORDER, SPRINT_DOC_SCENARIOS } from './lib/sprint-doc-scenarios.mjs';
 import { TASK_SCENARIO_ORDER, TASK_SCENARIOS } from './lib/task-scenarios.mjs';
 import { writeReadme } from './report.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = { ...KERNEL_SCENARIOS, ...TASK_SCENARIOS };
-const SCENARIO_ORDER = [...KERNEL_SCENARIO_ORDER, ...TASK_SCENARIO_ORDER];
+const SCENARIOS = { ...KERNEL_SCENARIOS, ...TASK_SCENARIOS, ...SPRINT_DOC_SCENARIOS };
+const SCENARIO_ORDER = [...KERNEL_SCENARIO_ORDER, ...TASK_SCENARIO_ORDER, ...SPRINT_DOC_SCENARIO_ORDER];
 const D34 = { connections: 20, durationS: 10, runs: 3 };
 
 const { values: flags } = parseArgs({
