@@ -36,20 +36,23 @@ export function registerSearchRoutes(routes: PluginRoutes): void {
   routes.handle('docs.search', async ({ db, params, query }: RouteRequest<{ projectId: string }, { q: string; limit: number }>) => {
     const pattern = `%${literal(query.q)}%`;
     const excerptLength = Math.max(SNIPPET_LENGTH, query.q.length + SNIPPET_LENGTH / 2);
+    // The page is chosen first; only its rows get a snippet cut (a common word matches thousands of bodies).
+    const documents = db.table('documents');
     const result = await db.raw(`
-      SELECT id, title, folder_id, in_title, content_length, excerpt_start,
-             CASE WHEN in_title THEN NULL ELSE substr(content, excerpt_start, ?) END AS excerpt
+      SELECT page.id, page.title, page.folder_id, page.in_title, length(d.content) AS content_length, cut.excerpt_start,
+             CASE WHEN page.in_title THEN NULL ELSE substr(d.content, cut.excerpt_start, ?) END AS excerpt
       FROM (
-        SELECT id, title, folder_id, content, updated_at, length(content) AS content_length,
-               lower(title) LIKE lower(?) ESCAPE '\\' AS in_title,
-               greatest(strpos(lower(content), lower(?)) - ?, 1) AS excerpt_start
-        FROM ${db.table('documents')}
+        SELECT id, title, folder_id, updated_at, lower(title) LIKE lower(?) ESCAPE '\\' AS in_title
+        FROM ${documents}
         WHERE project_id = ? AND deleted_at IS NULL
           AND (lower(title) LIKE lower(?) ESCAPE '\\' OR lower(content) LIKE lower(?) ESCAPE '\\')
-      ) hits
-      ORDER BY in_title DESC, updated_at DESC, id
-      LIMIT ?`,
-    [excerptLength, pattern, query.q, SNIPPET_LENGTH / 2, params.projectId, pattern, pattern, query.limit]);
+        ORDER BY in_title DESC, updated_at DESC, id
+        LIMIT ?
+      ) page
+      JOIN ${documents} d ON d.id = page.id
+      CROSS JOIN LATERAL (SELECT greatest(strpos(lower(d.content), lower(?)) - ?, 1) AS excerpt_start) cut
+      ORDER BY page.in_title DESC, page.updated_at DESC, page.id`,
+    [excerptLength, pattern, params.projectId, pattern, pattern, query.limit, query.q, SNIPPET_LENGTH / 2]);
     const tree = await FolderTree.load(db, params.projectId);
     const items = (result as { rows: SearchRow[] }).rows.map((row) => ({
       id: row.id,

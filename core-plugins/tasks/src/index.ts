@@ -7,6 +7,7 @@ import { FieldReferences } from './field-references.js';
 import { registerTaskHostFunctions } from './host-functions.js';
 import { registerTaskLinkRoutes } from './links.js';
 import { createTasksSchema } from './migrations/0001-tasks.js';
+import { trigramFastupdateOff } from './migrations/0002-trigram-fastupdate-off.js';
 import type { TasksContext } from './plugin-context.js';
 import { seedProject } from './seed.js';
 import { registerTaskStatusRoutes } from './task-statuses.js';
@@ -21,7 +22,7 @@ import { registerViewRoutes } from './views.js';
  * `deps` and the names plugin.json declares (D19, D20). Each area binds its own routes.
  */
 export default definePlugin({
-  migrations: { '0001-tasks': createTasksSchema },
+  migrations: { '0001-tasks': createTasksSchema, '0002-trigram-fastupdate-off': trigramFastupdateOff },
   register(env) {
     const references = new FieldReferences();
     env.registerExtensionPoint(taskFieldReferences, references);

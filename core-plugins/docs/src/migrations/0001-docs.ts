@@ -51,8 +51,11 @@ export const createDocsSchema: PluginMigration = {
     await knex.raw('CREATE UNIQUE INDEX documents_title ON documents (project_id, folder_id, lower(title)) NULLS NOT DISTINCT WHERE deleted_at IS NULL');
     await knex.raw('CREATE INDEX documents_live ON documents (project_id, position, title, id) WHERE deleted_at IS NULL');
     // Search: case-insensitive substring over title and body (D30), pg_trgm (created by the kernel, D11) on both backends.
-    await knex.raw('CREATE INDEX documents_title_trgm ON documents USING gin (lower(title) gin_trgm_ops)');
-    await knex.raw('CREATE INDEX documents_content_trgm ON documents USING gin (lower(content) gin_trgm_ops)');
+    // fastupdate off: entries go straight into the index instead of a pending list. PGlite has no
+    // autovacuum to merge that list, and with a long one the planner prices the index out and
+    // every search reads every body (measured: 300–500 ms instead of 3–7 ms over 10,000 docs).
+    await knex.raw('CREATE INDEX documents_title_trgm ON documents USING gin (lower(title) gin_trgm_ops) WITH (fastupdate = off)');
+    await knex.raw('CREATE INDEX documents_content_trgm ON documents USING gin (lower(content) gin_trgm_ops) WITH (fastupdate = off)');
 
     await knex.schema.createTable('doc_snapshots', (t) => {
       t.uuid('id').primary();
