@@ -23,4 +23,4 @@ export type { CursorPageOptions, KeysetColumn } from './cursor-page.js';
 export { rawResponse, isRawResponse } from './raw-response.js';
 export type { RawResponse } from './raw-response.js';
 export { ValidationFailed, invalid, expectedVersion, assertExpectedVersion, etag } from './expected-version.js';
-export { mentionedHandles } from './mentions.js';
+export { isOwnMembership, mentionedHandles, mentionedMembers } from './mentions.js';

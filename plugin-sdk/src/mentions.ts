@@ -1,3 +1,5 @@
+import type { PluginDb, PluginMembers, PrincipalRef, ProjectMember } from './core-services.js';
+
 /*
  * `@handle` mentions in comment Markdown (D1). Code is not prose: mentions inside fenced code
  * blocks and inline code spans do not count, and neither does the `@` of an email address or of
@@ -67,3 +69,20 @@ export function mentionedHandles(markdown: string): string[][] {
   }
   return mentions;
 }
+
+/** The project members a comment mentions, once each, in order (unknown handles are plain text). */
+export async function mentionedMembers(members: PluginMembers, db: PluginDb, projectId: string, markdown: string): Promise<ProjectMember[]> {
+  const mentions = mentionedHandles(markdown);
+  if (mentions.length === 0) return [];
+  const byHandle = new Map((await members.byHandles(db, projectId, mentions.flat())).map((m) => [m.handle.toLowerCase(), m]));
+  const found = new Map<string, ProjectMember>();
+  for (const candidates of mentions) {
+    const member = candidates.map((handle) => byHandle.get(handle)).find((m) => m !== undefined);
+    if (member) found.set(member.id, member);
+  }
+  return [...found.values()];
+}
+
+/** Whether the membership is `principal`'s own (a user's or an agent's): nobody is notified about their own doing. */
+export const isOwnMembership = (member: ProjectMember, principal: PrincipalRef | null): boolean =>
+  principal !== null && (principal.type === 'user' ? member.user_id === principal.id : member.agent_id === principal.id);

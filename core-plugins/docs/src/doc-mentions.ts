@@ -1,25 +1,8 @@
-import { mentionedHandles, type PluginDb, type PrincipalRef, type ProjectMember } from '@paca/plugin-sdk';
+import { isOwnMembership, mentionedMembers, type PluginDb, type PrincipalRef } from '@paca/plugin-sdk';
 import type { DocRow } from './doc-lookup.js';
 import type { DocsContext } from './plugin-context.js';
 
 const EXCERPT_LENGTH = 140;
-
-/** Whether the membership is `principal`'s own: nobody is notified about their own doing. */
-const isOwnMembership = (member: ProjectMember, principal: PrincipalRef | null): boolean =>
-  principal !== null && (principal.type === 'user' ? member.user_id === principal.id : member.agent_id === principal.id);
-
-/** The people a comment mentions, once each (unknown handles are plain text). */
-async function mentionedMembers(ctx: DocsContext, db: PluginDb, projectId: string, markdown: string): Promise<ProjectMember[]> {
-  const mentions = mentionedHandles(markdown);
-  if (mentions.length === 0) return [];
-  const byHandle = new Map((await ctx.members.byHandles(db, projectId, mentions.flat())).map((m) => [m.handle.toLowerCase(), m]));
-  const members = new Map<string, ProjectMember>();
-  for (const candidates of mentions) {
-    const member = candidates.map((handle) => byHandle.get(handle)).find((m) => m !== undefined);
-    if (member) members.set(member.id, member);
-  }
-  return [...members.values()];
-}
 
 /** The start of the comment on one line, for the notification list. */
 function excerpt(markdown: string): string {
@@ -38,9 +21,9 @@ export async function announceMentions(ctx: DocsContext, db: PluginDb, input: {
   eventId: number;
 }): Promise<void> {
   const { doc, author } = input;
-  const mentioned = await mentionedMembers(ctx, db, doc.project_id, input.text);
+  const mentioned = await mentionedMembers(ctx.members, db, doc.project_id, input.text);
   if (mentioned.length === 0) return;
-  const already = new Set(input.previousText === undefined ? [] : (await mentionedMembers(ctx, db, doc.project_id, input.previousText)).map((m) => m.id));
+  const already = new Set(input.previousText === undefined ? [] : (await mentionedMembers(ctx.members, db, doc.project_id, input.previousText)).map((m) => m.id));
   for (const member of mentioned) {
     if (!member.user_id || already.has(member.id) || isOwnMembership(member, author)) continue;
     await ctx.notifications.notify(db, {

@@ -1,6 +1,5 @@
-import { mentionedHandles, type PluginDb, type PrincipalRef, type ProjectMember } from '@paca/plugin-sdk';
+import { isOwnMembership, mentionedMembers, type PluginDb, type PrincipalRef } from '@paca/plugin-sdk';
 import { AgentCommentMention } from './events.js';
-import { isOwnMembership } from './member-principal.js';
 import type { TasksContext } from './plugin-context.js';
 
 const EXCERPT_LENGTH = 140;
@@ -18,27 +17,14 @@ export interface CommentMentions {
   eventId: number;
 }
 
-/** The project members a comment mentions, once each (unknown handles are plain text). */
-export async function mentionedMembers(ctx: TasksContext, db: PluginDb, projectId: string, markdown: string): Promise<ProjectMember[]> {
-  const mentions = mentionedHandles(markdown);
-  if (mentions.length === 0) return [];
-  const byHandle = new Map((await ctx.members.byHandles(db, projectId, mentions.flat())).map((m) => [m.handle.toLowerCase(), m]));
-  const members = new Map<string, ProjectMember>();
-  for (const candidates of mentions) {
-    const member = candidates.map((handle) => byHandle.get(handle)).find((m) => m !== undefined);
-    if (member) members.set(member.id, member);
-  }
-  return [...members.values()];
-}
-
 /**
  * Tells the members newly mentioned in a comment: people get a `task.mentioned` notification,
  * agents an `agent.comment_mention` trigger (reference 7.2). Nobody is told about their own mention.
  */
 export async function announceMentions(ctx: TasksContext, db: PluginDb, input: CommentMentions): Promise<void> {
-  const mentioned = await mentionedMembers(ctx, db, input.projectId, input.text);
+  const mentioned = await mentionedMembers(ctx.members, db, input.projectId, input.text);
   if (mentioned.length === 0) return;
-  const already = new Set(input.previousText === undefined ? [] : (await mentionedMembers(ctx, db, input.projectId, input.previousText)).map((m) => m.id));
+  const already = new Set(input.previousText === undefined ? [] : (await mentionedMembers(ctx.members, db, input.projectId, input.previousText)).map((m) => m.id));
   const { task, commentId, author, projectId } = input;
   for (const member of mentioned) {
     if (already.has(member.id) || isOwnMembership(member, author)) continue;

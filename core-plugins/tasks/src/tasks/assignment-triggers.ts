@@ -1,7 +1,6 @@
-import type { PluginDb, PrincipalRef, ProjectMember } from '@paca/plugin-sdk';
+import { isOwnMembership, type PluginDb, type PrincipalRef, type ProjectMember } from '@paca/plugin-sdk';
 import type { Task } from '../contract.js';
 import { AgentTaskAssigned } from '../events.js';
-import { isOwnMembership } from '../member-principal.js';
 import type { TasksContext } from '../plugin-context.js';
 
 /**
