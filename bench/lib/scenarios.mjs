@@ -213,3 +213,18 @@ export const SCENARIOS = {
 };
 
 export const SCENARIO_ORDER = ['baseline', 'healthz', 'list-projects', 'create-project', 'login', 'kernel-project-read', 'plugin-project-read'];
+
+/** A fresh user (named `<prefix>_…`) made an Editor of the project: `{token, memberId}`. */
+export async function addProjectEditor(kernelUrl, adminToken, projectId, prefix) {
+  const roles = (await api(kernelUrl, 'GET', `/api/v1/projects/${projectId}/roles`, { token: adminToken })).data.items;
+  const editor = await createUser(kernelUrl, adminToken, prefix);
+  const me = (await api(kernelUrl, 'GET', '/api/v1/users/me', { token: editor.token })).data;
+  const member = (await api(kernelUrl, 'POST', `/api/v1/projects/${projectId}/members`, {
+    token: adminToken, body: { user_id: me.id, role_ids: [roles.find((r) => r.name === 'Editor').id] },
+  })).data;
+  return { token: editor.token, memberId: member.id };
+}
+
+/** PGlite's fixed offered rate for plugin scenarios, and why it is not 200 req/s (D34). */
+export const PGLITE_RATE = 25;
+export const PGLITE_RATE_WHY = 'one connection to PostgreSQL-in-WASM: these requests saturate it at a few dozen per second on this machine, so 200 req/s would measure queueing';

@@ -3,7 +3,7 @@
 // of the same rows, and saving a document. Projects, members, tasks, the sprint and its history go
 // through the public API; the 10,000 documents are inserted by the bench-docs plugin
 // (bench/plugins/bench-docs), since 10,000 POSTs would make the set-up longer than the measurement.
-import { api, createUser } from './scenarios.mjs';
+import { addProjectEditor, api, PGLITE_RATE, PGLITE_RATE_WHY } from './scenarios.mjs';
 
 const SPRINT_TASKS = 200;
 const SPRINT_DAYS = 14;
@@ -23,15 +23,7 @@ const DOCS_PER_SAVE_PROJECT = 5;
 
 let projectCounter = 0;
 
-async function addEditor(kernelUrl, adminToken, projectId, prefix) {
-  const roles = (await api(kernelUrl, 'GET', `/api/v1/projects/${projectId}/roles`, { token: adminToken })).data.items;
-  const editor = await createUser(kernelUrl, adminToken, prefix);
-  const me = (await api(kernelUrl, 'GET', '/api/v1/users/me', { token: editor.token })).data;
-  await api(kernelUrl, 'POST', `/api/v1/projects/${projectId}/members`, {
-    token: adminToken, body: { user_id: me.id, role_ids: [roles.find((r) => r.name === 'Editor').id] },
-  });
-  return editor.token;
-}
+const addEditor = async (kernelUrl, adminToken, projectId, prefix) => (await addProjectEditor(kernelUrl, adminToken, projectId, prefix)).token;
 
 async function project(kernelUrl, adminToken, tag) {
   const name = `Bench ${tag} ${Date.now().toString(36)} ${(++projectCounter).toString(36)}`;
@@ -157,8 +149,6 @@ function docBody(n) {
   return lines.join('\n');
 }
 
-const PGLITE_RATE = 25;
-const PGLITE_RATE_WHY = 'one connection to PostgreSQL-in-WASM: these requests saturate it at a few dozen per second on this machine, so 200 req/s would measure queueing';
 
 export const SPRINT_DOC_SCENARIOS = {
   'sprint-burndown': {

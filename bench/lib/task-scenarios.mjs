@@ -3,7 +3,7 @@
 // members and small task sets go through the public API; the 10,000 tasks are inserted by the
 // bench-tasks plugin (bench/plugins/bench-tasks) in one statement, since 10,000 POSTs would make
 // the set-up longer than the measurement.
-import { api, createUser } from './scenarios.mjs';
+import { addProjectEditor, api, PGLITE_RATE, PGLITE_RATE_WHY } from './scenarios.mjs';
 
 const BOARD_TASKS = 10_000;
 const BOARD_PAGE = 200;
@@ -21,15 +21,7 @@ async function projectWithEditor(kernelUrl, adminToken, tag) {
   return { projectId: project.id, ...await addEditor(kernelUrl, adminToken, project.id) };
 }
 
-async function addEditor(kernelUrl, adminToken, projectId) {
-  const roles = (await api(kernelUrl, 'GET', `/api/v1/projects/${projectId}/roles`, { token: adminToken })).data.items;
-  const editor = await createUser(kernelUrl, adminToken, 'bench_tasks');
-  const me = (await api(kernelUrl, 'GET', '/api/v1/users/me', { token: editor.token })).data;
-  const member = (await api(kernelUrl, 'POST', `/api/v1/projects/${projectId}/members`, {
-    token: adminToken, body: { user_id: me.id, role_ids: [roles.find((r) => r.name === 'Editor').id] },
-  })).data;
-  return { token: editor.token, memberId: member.id };
-}
+const addEditor = (kernelUrl, adminToken, projectId) => addProjectEditor(kernelUrl, adminToken, projectId, 'bench_tasks');
 
 /** Inserts `count` tasks (every other one assigned to `assigneeMemberId`) through the bench-tasks plugin. */
 async function seedTasks(kernelUrl, adminToken, projectId, count, assigneeMemberId) {
@@ -88,8 +80,6 @@ function createTaskTarget(kernelUrl, slots) {
   });
 }
 
-const PGLITE_RATE = 25;
-const PGLITE_RATE_WHY = 'one connection to PostgreSQL-in-WASM: these requests saturate it at a few dozen per second on this machine, so 200 req/s would measure queueing';
 
 export const TASK_SCENARIOS = {
   'tasks-sql-read': {
