@@ -9,7 +9,7 @@ let w: TasksWorld;
 const onPostgres = !!process.env.DATABASE_URL;
 const views = (projectId: string) => `/projects/${projectId}/views`;
 const view = (projectId: string, viewId: string) => `/projects/${projectId}/views/${viewId}`;
-const outbox = (type: string) => w.t.kernel.database.knex('events').where({ type });
+const outbox = (type: string) => w.t.kernel.database.knex('events').where({ type }).orderBy('id');
 
 async function createView(body: Record<string, unknown>, options: { projectId?: string; query?: Record<string, string>; token?: string } = {}) {
   return expectData(await w.t.api('POST', views(options.projectId ?? w.projectId), {
