@@ -24,3 +24,4 @@ export { rawResponse, isRawResponse } from './raw-response.js';
 export type { RawResponse } from './raw-response.js';
 export { ValidationFailed, invalid, expectedVersion, assertExpectedVersion, etag } from './expected-version.js';
 export { isOwnMembership, mentionedHandles, mentionedMembers } from './mentions.js';
+export { isUuid } from './uuid.js';

@@ -1,10 +1,8 @@
-import type { PluginDb } from '@paca/plugin-sdk';
+import { isUuid, type PluginDb } from '@paca/plugin-sdk';
 import { DocNotFound } from './errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Path ids are any text, which PostgreSQL refuses as a uuid: checked with this before they reach SQL. */
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+/** Re-exported for this plugin's modules: one uuid check for the kernel's plugins (the SDK's). */
+export { isUuid };
 
 // Type aliases, not interfaces: rows must fit `Record<string, unknown>` (cursorPage).
 export type DocRow = {

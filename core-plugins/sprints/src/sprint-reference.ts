@@ -1,7 +1,7 @@
 import type { PluginDb } from '@paca/plugin-sdk';
 import type { FieldReferenceResolver } from '@paca/plugin-tasks';
 import { SprintAlreadyComplete, SprintReferenceNotFound } from './errors.js';
-import { isUuid, type SprintRow } from './sprint-row.js';
+import { isUuid, sprintColumns, type SprintRow } from './sprint-row.js';
 
 /**
  * Tasks' `sprint_id` belongs to sprints (D20): a task or a sprint view may name a planned or
@@ -16,9 +16,8 @@ export function sprintReference(db: PluginDb): FieldReferenceResolver {
       if (row.status === 'completed') throw SprintAlreadyComplete({});
     },
     async resolve(projectId, ids) {
-      const rows = (await db('sprints').where({ project_id: projectId }).whereIn('id', ids.filter(isUuid))
-        .select('id', 'name', 'status', db.raw('start_date::text as start_date'), db.raw('end_date::text as end_date'))) as Array<Record<string, unknown>>;
-      return rows.map((r) => ({ id: String(r.id), name: String(r.name), status: r.status, start_date: r.start_date, end_date: r.end_date }));
+      const rows = (await db('sprints').where({ project_id: projectId }).whereIn('id', ids.filter(isUuid)).select(sprintColumns(db))) as SprintRow[];
+      return rows.map(({ id, name, status, start_date, end_date }) => ({ id, name, status, start_date, end_date }));
     },
   };
 }

@@ -56,10 +56,9 @@ export function registerSprintRoutes(routes: PluginRoutes, ctx: SprintsContext):
     const start = body.start_date ?? null;
     const end = body.end_date ?? null;
     checkDates(start, end);
-    // The project's counter row exists once sprints has seeded it; an older project gets one here.
-    await db('sprint_counters').insert({ project_id: params.projectId, last_value: 0 }).onConflict('project_id').ignore();
-    const [counter] = (await db('sprint_counters').where({ project_id: params.projectId })
-      .increment('last_value', 1).returning('last_value')) as Array<{ last_value: number }>;
+    // One statement takes the next number; a project sprints has not seeded yet gets its counter row here.
+    const [counter] = (await db('sprint_counters').insert({ project_id: params.projectId, last_value: 1 })
+      .onConflict('project_id').merge({ last_value: db.raw('sprint_counters.last_value + 1') }).returning('last_value')) as Array<{ last_value: number }>;
     const number = counter!.last_value;
     const now = clock.now();
     const row: SprintRow = {

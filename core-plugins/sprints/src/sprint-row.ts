@@ -1,4 +1,4 @@
-import type { PluginDb, PrincipalRef } from '@paca/plugin-sdk';
+import { isUuid, type PluginDb, type PrincipalRef } from '@paca/plugin-sdk';
 import { SprintNotFound } from './errors.js';
 
 export type SprintStatus = 'planned' | 'active' | 'completed';
@@ -44,8 +44,8 @@ export type Sprint = SprintFields & {
   updated_at: string;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
+/** Re-exported for this plugin's modules: one uuid check for the kernel's plugins (the SDK's). */
+export { isUuid };
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
 

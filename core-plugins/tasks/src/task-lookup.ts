@@ -1,13 +1,8 @@
-import type { PluginDb } from '@paca/plugin-sdk';
+import { isUuid, type PluginDb } from '@paca/plugin-sdk';
 import { TaskNotFound } from './errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A plain UUID. Path ids, ids other plugins pass to the service and ids named in policies are
- * any text, which PostgreSQL refuses as a uuid: they are checked with this before they reach SQL.
- */
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+/** Re-exported for this plugin's modules: one uuid check for the kernel's plugins (the SDK's). */
+export { isUuid };
 
 // A type alias, not an interface: rows must fit `Record<string, unknown>` (cursorPage).
 export type TaskRow = {

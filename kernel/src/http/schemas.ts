@@ -6,15 +6,12 @@ export function StrictObject<T extends TProperties>(properties: T, options: { de
 }
 
 const UUID_SOURCE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const UUID_PATTERN = new RegExp(UUID_SOURCE);
 
 // A plain pattern, not `format: 'uuid'`: ajv-formats also accepts `urn:uuid:…`, which PostgreSQL does not.
 export const Uuid = Type.String({ pattern: UUID_SOURCE, description: 'UUID' });
 
-/** For values not validated by a schema (cursors, filters that take an id or a name). */
-export function isUuid(value: string): boolean {
-  return UUID_PATTERN.test(value);
-}
+/** For values not validated by a schema (cursors, filters that take an id or a name): the SDK's check, one for kernel and plugins. */
+export { isUuid } from '@paca/plugin-sdk';
 export const Timestamp = Type.String({ format: 'date-time' });
 
 /** PATCH is three-state (reference 2.1): absent = unchanged, null = clear, value = set. */
