@@ -20,7 +20,8 @@ const BACKENDS = ['pglite', 'postgres'];
 const BACKEND_NAMES = { pglite: 'PGlite (embedded)', postgres: 'PostgreSQL' };
 
 async function loadResults() {
-  const files = (await readdir(RESULTS)).filter((f) => f.endsWith('.json')).sort();
+  // ui*.json is the web UI benchmark's (bench/ui/report.mjs renders it), not an HTTP scenario.
+  const files = (await readdir(RESULTS)).filter((f) => f.endsWith('.json') && !f.startsWith('ui')).sort();
   const results = [];
   for (const file of files) results.push({ file, ...JSON.parse(await readFile(path.join(RESULTS, file), 'utf8')) });
   return results;

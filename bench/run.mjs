@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuSample, otherCpuPercent } from './lib/cpu.mjs';
 import { median, round, runLoad, SCHEDULES } from './lib/load.mjs';
+import { machineInfo } from './lib/machine.mjs';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, login, SCENARIO_ORDER as KERNEL_SCENARIO_ORDER, SCENARIOS as KERNEL_SCENARIOS } from './lib/scenarios.mjs';
 import { SPRINT_DOC_SCENARIO_ORDER, SPRINT_DOC_SCENARIOS } from './lib/sprint-doc-scenarios.mjs';
 import { TASK_SCENARIO_ORDER, TASK_SCENARIOS } from './lib/task-scenarios.mjs';
@@ -83,17 +84,6 @@ if (!existsSync(fileURLToPath(kernelEntry))) fail('the kernel is not built: run 
 const requireFromKernel = createRequire(kernelEntry);
 const requireFromBench = createRequire(import.meta.url);
 const { ENV_VARIABLES } = await import('@paca/kernel');
-
-function machineInfo() {
-  const cpus = os.cpus();
-  return {
-    cpu_model: cpus[0]?.model.trim() ?? 'unknown',
-    cpu_count: cpus.length,
-    total_memory_gib: round(os.totalmem() / 2 ** 30, 1),
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Child servers

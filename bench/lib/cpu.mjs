@@ -3,7 +3,8 @@
 // machine's total CPU time (steal included). PostgreSQL's own processes count as "other".
 import { readFileSync } from 'node:fs';
 
-function read(file) {
+/** A /proc file's text, or null (not Linux, or the process is gone). */
+export function readProc(file) {
   try {
     return readFileSync(file, 'utf8');
   } catch {
@@ -11,19 +12,22 @@ function read(file) {
   }
 }
 
+/** utime + stime of a process (all its threads), in clock ticks; null once it is gone. */
+export function processCpuTicks(pid) {
+  const own = readProc(`/proc/${pid}/stat`);
+  if (!own) return null;
+  const rest = own.slice(own.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
 export function cpuSample(pids) {
-  const stat = read('/proc/stat');
+  const stat = readProc('/proc/stat');
   if (!stat) return null;
   const fields = stat.split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const [, , , idle, iowait] = fields;
   const total = fields.reduce((a, b) => a + b, 0);
   let ours = 0;
-  for (const pid of pids) {
-    const own = read(`/proc/${pid}/stat`);
-    if (!own) continue;
-    const rest = own.slice(own.lastIndexOf(')') + 2).split(' ');
-    ours += Number(rest[11]) + Number(rest[12]); // utime + stime, all threads
-  }
+  for (const pid of pids) ours += processCpuTicks(pid) ?? 0;
   return { total, busy: total - idle - iowait, ours };
 }
 

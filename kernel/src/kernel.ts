@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
+import { closeRedis } from './events/close-redis.js';
+import { registerWebRoutes } from './web/web-routes.js';
 import { registerAdminAgentRoutes } from './agents/admin-agent-routes.js';
 import { registerAgentApiKeyRoutes } from './agents/agent-api-key-routes.js';
 import { AgentService } from './agents/agent-service.js';
@@ -40,6 +42,9 @@ import { KERNEL_VERSION } from './version.js';
 import { KERNEL_TOOLS } from './mcp/kernel-tools.js';
 import { ToolCatalogue } from './mcp/tool-catalogue.js';
 import { registerToolRoutes } from './mcp/tool-routes.js';
+import { ToolCaller } from './mcp/tool-call.js';
+import { registerMcpEndpoint } from './mcp/mcp-endpoint.js';
+import { createAjv } from './http/validation.js';
 import { registerAdminPluginRoutes } from './plugins/admin-plugin-routes.js';
 import { HostFunctionRegistry } from './plugins/host-function-registry.js';
 import { registerKernelHostFunctions } from './plugins/kernel-host-functions.js';
@@ -51,7 +56,13 @@ import { registerPluginSecretRoutes } from './plugins/plugin-secret-routes.js';
 import { PluginSecrets } from './plugins/plugin-secrets.js';
 import { DEFAULT_CORE_PLUGINS_DIR, discoverPlugins, type PluginSource } from './plugins/plugin-source.js';
 import { ProjectLifecycle } from './plugins/project-lifecycle.js';
+import { createHostDispatcher, type HostCallContext, type HostDispatcherDeps } from './plugins/wasm/host-dispatcher.js';
+import { MemoryPluginCache, RedisPluginCache } from './plugins/wasm/plugin-cache.js';
+import { loadWasmPlugin } from './plugins/wasm/wasm-plugin.js';
+import { WasmSandbox } from './plugins/wasm/wasm-sandbox.js';
+import type { PluginManifest } from '@paca/plugin-sdk';
 import { registerProjectPluginRoutes } from './plugins/project-plugin-routes.js';
+import { RealtimeServer, type RealtimeOptions } from './realtime/realtime-server.js';
 
 export interface KernelOptions {
   config: KernelConfig;
@@ -69,6 +80,10 @@ export interface KernelOptions {
   plugins?: PluginSource[];
   /** Where core plugins are discovered; default the repository's `core-plugins/`, null = none. */
   corePluginsDir?: string | null;
+  /** `http.fetch` resolver and dialer for WASM plugins (tests map a fake public name to a loopback server). */
+  wasmFetch?: HostDispatcherDeps['fetch'];
+  /** Realtime timing (tests check expiry and sweep faster). */
+  realtime?: Partial<Pick<RealtimeOptions, 'sweepIntervalMs' | 'expiryCheckMs' | 'revalidateMs' | 'recoveryMs' | 'maxReplay'>>;
 }
 
 export interface Kernel {
@@ -84,6 +99,8 @@ export interface Kernel {
   bootstrap: BootstrapResult;
   /** Outbox, relay and durable consumers (register plugin and kernel consumers here). */
   events: EventSystem;
+  /** Socket.IO at `/ws/socket.io` (D26). */
+  realtime: RealtimeServer;
   /** Every plugin found, its state and load error; the MCP tool catalogue; WASM host functions. */
   plugins: { registry: PluginRegistry; catalogue: ToolCatalogue; hostFunctions: HostFunctionRegistry };
   /** Stops serving; `keepDatabase` leaves the database open for another kernel (restart tests). */
@@ -116,7 +133,7 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   const projectLifecycle = new ProjectLifecycle(registry, clock);
   const services = {
     config, clock, db, iam, passwords, accessTokens, sessions, roles, activity: new ActivityLog(clock),
-    events: events.outbox, secretBox: new SecretBox(secrets.encryptionKey), storage, notifications: new NotificationService(clock),
+    events: events.outbox, secretBox: new SecretBox(secrets.encryptionKey), storage, notifications: new NotificationService(clock, events.outbox),
     projectLifecycle,
   };
 
@@ -139,9 +156,10 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
     onRoute: (route) => httpRoutes.push(route),
   });
   appLog = app.log;
+  const authenticator = new Authenticator(db, accessTokens, clock);
+  const trustedOrigins = [config.publicUrl, ...config.corsOrigins];
   const router = new Router(app, {
-    db, iam, authenticator: new Authenticator(db, accessTokens, clock),
-    trustedOrigins: [config.publicUrl, ...config.corsOrigins],
+    db, iam, authenticator, trustedOrigins,
     authRateLimitPerMinute: config.authRateLimitPerMinute,
   });
   registerAuthRoutes(router, services);
@@ -173,26 +191,58 @@ export async function createKernel(options: KernelOptions): Promise<Kernel> {
   registerPluginSecretRoutes(router, { enablement, secrets: pluginSecrets });
   registerProjectPluginRoutes(router, { registry, enablement });
   registerPluginListRoutes(router, { registry, iam });
-  registerToolRoutes(router, { catalogue, registry, iam });
+  const toolCaller = new ToolCaller({ catalogue, registry, iam, ajv: createAjv(false), inject: (request) => app.inject(request) });
+  registerToolRoutes(router, { catalogue, registry, iam, caller: toolCaller });
+  registerMcpEndpoint(app, { authenticator });
   const corePluginsDir = options.corePluginsDir === undefined ? DEFAULT_CORE_PLUGINS_DIR : options.corePluginsDir;
   const core = corePluginsDir ? await discoverPlugins(corePluginsDir, 'core') : { sources: [], failures: [] };
   const installed = await discoverPlugins(installedPluginsDir, 'installed');
+  // Sandboxed plugins (D22, D23): every paca_call is answered by one dispatcher, scoped per call.
+  const dispatch = createHostDispatcher({
+    db, clock, iam, hostFunctions, outbox: events.outbox, activity: services.activity, secrets: pluginSecrets,
+    cache: redis ? new RedisPluginCache(redis, options.redisNamespace ?? 'paca:') : new MemoryPluginCache(() => clock.now().getTime()),
+    log: app.log, ...(options.wasmFetch ? { fetch: options.wasmFetch } : {}),
+  });
+  const wasm = {
+    load: (source: PluginSource, manifest: PluginManifest) => loadWasmPlugin(source, manifest, {
+      db, clock, dispatch,
+      createSandbox: async (bytes, sandboxManifest, hostCall) => {
+        const sandbox = await WasmSandbox.load<HostCallContext>(bytes, {
+          pluginId: sandboxManifest.id, memoryLimitPages: config.wasmMemoryLimitPages, callTimeoutMs: config.wasmCallTimeoutMs,
+          subscribesToEvents: sandboxManifest.subscriptions.length > 0, hostCall: (request, context) => hostCall(request, context),
+        });
+        return { call: async (fn, input, context) => (await sandbox.call(fn, input, context)).output, close: () => sandbox.close() };
+      },
+    }),
+  };
   const host = new PluginHost({
     db, clock, router, iam, events, activity: services.activity, notifications: services.notifications, storage, registry, hostFunctions,
-    catalogue, lifecycle: projectLifecycle, secrets: pluginSecrets, logger: app.log, hostVersion: KERNEL_VERSION,
+    catalogue, lifecycle: projectLifecycle, secrets: pluginSecrets, logger: app.log, hostVersion: KERNEL_VERSION, wasm,
   });
   await host.load([...core.sources, ...installed.sources, ...(options.plugins ?? [])], [...core.failures, ...installed.failures]);
   await host.provisionExistingProjects();
+  const realtime = new RealtimeServer({
+    httpServer: app.server, db, clock, iam, registry, authenticator, events, parseCookie: (header) => app.parseCookie(header),
+    trustedOrigins, corsOrigins: config.corsOrigins, redisUrl: config.redisUrl, redisNamespace: options.redisNamespace ?? 'paca:',
+    log: app.log, ...options.realtime,
+  });
+  await registerWebRoutes(app, {
+    webDir: config.webDir, registry,
+    connectOrigins: [config.storage.publicUrl, config.storage.endpoint].filter((o): o is string => !!o).map((o) => new URL(o).origin),
+  });
   await app.ready();
   events.start();
+  realtime.start();
 
   return {
-    app, config, database, clock, services, routes: router.records, httpRoutes, bootstrap, events,
+    app, config, database, clock, services, routes: router.records, httpRoutes, bootstrap, events, realtime,
     plugins: { registry, catalogue, hostFunctions },
     async close(closeOptions = {}) {
+      await realtime.close();
       await app.close();
+      await host.close();
       await events.stop();
-      if (redis) redis.disconnect();
+      if (redis) await closeRedis(redis);
       if (!closeOptions.keepDatabase) await database.close();
     },
   };

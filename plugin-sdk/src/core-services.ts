@@ -280,6 +280,27 @@ export interface PluginClock {
   now(): Date;
 }
 
+/**
+ * Turns what an agent wrote for a tool argument (a task key `PACA-12`, say) into the id the route
+ * needs (D31). The kernel resolves `projectId` itself (id, prefix, name) and then calls the
+ * resolver registered for each other argument whose value is not a UUID — for every tool in the
+ * catalogue, so another plugin's `taskId` argument resolves too. Arrays resolve item by item.
+ */
+export interface ToolReferenceResolver {
+  /** Tool argument names it resolves, e.g. `['taskId', 'targetTaskId']`. */
+  args: readonly string[];
+  /**
+   * The id `value` names in the project, or throw the plugin's own not-found error (it reaches
+   * the caller as it is). Runs after the caller was found allowed to read the project.
+   */
+  resolve(db: PluginDb, input: { projectId: string; value: string }): Promise<string>;
+}
+
+export interface PluginMcp {
+  /** One resolver per argument name across the catalogue; a second claim fails the plugin's load. */
+  resolveReferences(resolver: ToolReferenceResolver): void;
+}
+
 /** What the kernel provides to every native plugin, by ref. */
 export const coreServices = {
   db: createServiceRef<PluginDb>({ id: 'kernel.db' }),
@@ -295,4 +316,5 @@ export const coreServices = {
   secrets: createServiceRef<PluginSecrets>({ id: 'kernel.secrets' }),
   members: createServiceRef<PluginMembers>({ id: 'kernel.members' }),
   storage: createServiceRef<PluginStorage>({ id: 'kernel.storage' }),
+  mcp: createServiceRef<PluginMcp>({ id: 'kernel.mcp' }),
 } as const satisfies Record<string, ServiceRef<unknown>>;

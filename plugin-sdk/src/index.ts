@@ -17,6 +17,7 @@ export type {
   PrincipalRef, PluginDb, ProjectRef, ListScope, RouteRequest, RouteHandler, PluginRoutes, EmitOptions, PluginEvent, EventHandler,
   PluginEvents, ProjectHook, ProjectHooks, HostFunctionCall, HostFunctionDefinition, HostFunctions, NotifyInput, PluginNotifications,
   ActivityInput, ActivityEntry, ActivityQuery, PluginActivity, ProjectMember, PluginMembers, PluginStorage, StorageObjectInfo, PluginProjects, PluginLogger, PluginClock, PluginSecrets,
+  PluginMcp, ToolReferenceResolver,
 } from './core-services.js';
 export { cursorPage, CursorInvalid } from './cursor-page.js';
 export type { CursorPageOptions, KeysetColumn } from './cursor-page.js';

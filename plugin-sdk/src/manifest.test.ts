@@ -46,12 +46,23 @@ describe('PluginManifest', () => {
     expect(manifest.routes[0]).toMatchObject({ access: 'gated', status: 200 });
     expect(manifest.actions[0]!.scope).toBe('project');
     expect(manifest.events[0]!.client_action).toBeNull();
+    expect(manifest.events[0]!.client_entity).toBeNull();
     expect(manifest.mcp.tools[0]).toMatchObject({ annotations: {}, args: {} });
   });
 
   it('accepts the example plugin of this package', () => {
     const json = JSON.parse(readFileSync(new URL('../examples/hello/plugin.json', import.meta.url), 'utf8')) as unknown;
     expect(parseManifest(json)).toMatchObject({ success: true, manifest: { id: 'hello' } });
+  });
+
+  it('takes a client_entity only beside a client_action, and only well-formed', () => {
+    const entity = { kind: 'message', field: 'message_id' };
+    const manifest = PluginManifest.parse({ ...minimal, ...withActions, events: [{ name: 'hello.message_posted', client_action: 'hello:read', client_entity: entity }] });
+    expect(manifest.events[0]!.client_entity).toEqual(entity);
+    expect(issuesOf({ ...withActions, events: [{ name: 'hello.message_posted', client_entity: entity }] }))
+      .toEqual([{ path: 'events.0.client_entity', message: 'event hello.message_posted names a client_entity but no client_action' }]);
+    expect(issuesOf({ ...withActions, events: [{ name: 'hello.message_posted', client_action: 'hello:read', client_entity: { kind: 'Message', field: 'id', extra: 1 } }] })
+      .map((i) => i.path)).toEqual(expect.arrayContaining(['events.0.client_entity.kind', 'events.0.client_entity']));
   });
 
   it('reports issues with dotted paths', () => {
@@ -124,6 +135,11 @@ describe('PluginManifest', () => {
     ['an entry outside the plugin folder', { main: '../index.js' }, 'main'],
     ['an unknown field', { homepage: 'https://example.com' }, ''],
     ['a web slot that does not exist', { web: { entry: 'web/index.js', slots: [{ slot: 'footer', component: 'Footer' }] } }, 'web.slots.0.slot'],
+    ['a stylesheet outside the entry folder', { web: { entry: 'web/dist/index.js', styles: ['web/other/index.css'], slots: [] } }, 'web.styles.0'],
+    ['a stylesheet that climbs out of the plugin', { web: { entry: 'web/dist/index.js', styles: ['web/dist/../../x.css'], slots: [] } }, 'web.styles.0'],
+    ['a project.nav slot without a slug', { web: { entry: 'web/index.js', slots: [{ slot: 'project.nav', component: 'Page' }] } }, 'web.slots.0.slug'],
+    ['a project.view slot without a view type', { web: { entry: 'web/index.js', slots: [{ slot: 'project.view', component: 'Board' }] } }, 'web.slots.0.view_type'],
+    ['two nav entries with one slug', { web: { entry: 'web/index.js', slots: [{ slot: 'project.nav', component: 'A', slug: 'docs' }, { slot: 'project.nav', component: 'B', slug: 'docs' }] } }, 'web.slots'],
   ];
 
   it.each(refused)('refuses %s', (_case, overrides, path, message) => {

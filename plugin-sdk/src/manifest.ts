@@ -57,12 +57,25 @@ export const PluginRoute = z.strictObject({
 });
 export type PluginRoute = z.infer<typeof PluginRoute>;
 
+/**
+ * The entity an event is about (D15): a socket receives the event only when it may read that
+ * entity, so a member denied one task never hears about it. `action` defaults to `client_action`.
+ */
+export const ClientEntity = z.strictObject({
+  kind: z.string().regex(/^[a-z][a-z0-9_]*$/).max(40),
+  /** The payload field holding the entity id. */
+  field: z.string().regex(/^[a-z][a-z0-9_]*$/).max(64),
+  action: ActionName.optional(),
+});
+export type ClientEntity = z.infer<typeof ClientEntity>;
+
 export const PluginEventDeclaration = z.strictObject({
   name: EventName,
   /** JSON Schema of the payload (WASM emits are validated against it; native code's `defineEvent` carries its own). */
   schema: JsonSchema.optional(),
   /** The action a socket needs to receive it live (D19); null = server-side only. */
   client_action: ActionName.nullable().default(null),
+  client_entity: ClientEntity.nullable().default(null),
   description: z.string().max(400).optional(),
 });
 export type PluginEventDeclaration = z.infer<typeof PluginEventDeclaration>;
@@ -107,7 +120,7 @@ export const PluginCollection = z.strictObject({
   })).max(16).default([]),
 });
 
-export const WEB_SLOTS = ['app.nav', 'project.nav', 'project.view', 'task.detail.section', 'project.settings.tab', 'admin.page', 'home.widget'] as const;
+export const WEB_SLOTS = ['app.nav', 'project.nav', 'project.view', 'task.detail', 'task.detail.section', 'project.settings.tab', 'admin.page', 'home.widget'] as const;
 
 export const WebSlot = z.strictObject({
   slot: z.enum(WEB_SLOTS),
@@ -181,6 +194,8 @@ export const PluginManifest = z.strictObject({
   web: z.strictObject({
     /** ES module built with vue, pinia, vue-router and @paca/plugin-sdk/web external. */
     entry: z.string().regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9_./-]+\.m?js$/),
+    /** Stylesheets the shell links when the module loads (library mode writes CSS the JS never loads). */
+    styles: z.array(z.string().regex(/^(?!\/)(?!.*\.\.)[A-Za-z0-9_./-]+\.css$/)).max(10).default([]),
     slots: z.array(WebSlot).max(100).default([]),
   }).optional(),
   mcp: z.strictObject({ tools: z.array(McpTool).max(200).default([]) }).default({ tools: [] }),
@@ -190,6 +205,16 @@ export const PluginManifest = z.strictObject({
   if (manifest.runtime === 'wasm' && manifest.main) issue(['main'], 'a WASM plugin has no native entry');
   if (manifest.runtime === 'native' && manifest.collections.length > 0) issue(['collections'], 'collections are for WASM plugins; native plugins own their schema');
   if (manifest.requires[manifest.id] !== undefined) issue(['requires', manifest.id], 'a plugin cannot require itself');
+  if (manifest.web) {
+    // The kernel serves a plugin's web files from the entry's folder only (its build output).
+    const folder = manifest.web.entry.includes('/') ? manifest.web.entry.slice(0, manifest.web.entry.lastIndexOf('/') + 1) : '';
+    manifest.web.styles.forEach((style, i) => { if (!style.includes('..') && (!style.startsWith(folder) || style.slice(folder.length).includes('/'))) issue(['web', 'styles', i], `must sit beside the entry, in ${folder || 'the plugin folder'}`); });
+    duplicates(manifest.web.slots.filter((s) => s.slug).map((s) => `${s.slot}:${s.slug}`)).forEach((key) => issue(['web', 'slots'], `slot slug ${key} is declared twice`));
+    manifest.web.slots.forEach((s, i) => {
+      if ((s.slot === 'project.nav' || s.slot === 'app.nav' || s.slot === 'admin.page' || s.slot === 'project.settings.tab') && !s.slug) issue(['web', 'slots', i, 'slug'], `a ${s.slot} slot needs a slug (its URL segment)`);
+      if (s.slot === 'project.view' && !s.view_type) issue(['web', 'slots', i, 'view_type'], 'a project.view slot names its view_type');
+    });
+  }
 
   const declared = new Map(manifest.actions.map((a) => [a.action, a.scope]));
   duplicates(manifest.actions.map((a) => a.action)).forEach((name) => issue(['actions'], `action ${name} is declared twice`));
@@ -218,6 +243,9 @@ export const PluginManifest = z.strictObject({
   });
   duplicates(manifest.routes.map((r) => `${r.method} ${r.path}`)).forEach((route) => issue(['routes'], `${route} is declared twice`));
   duplicates(manifest.events.map((e) => e.name)).forEach((name) => issue(['events'], `event ${name} is declared twice`));
+  manifest.events.forEach((e, i) => {
+    if (e.client_entity && !e.client_action) issue(['events', i, 'client_entity'], `event ${e.name} names a client_entity but no client_action`);
+  });
   duplicates(manifest.subscriptions.map((s) => s.name)).forEach((name) => issue(['subscriptions'], `subscription ${name} is declared twice`));
   duplicates(manifest.migrations).forEach((name) => issue(['migrations'], `migration ${name} is listed twice`));
   duplicates(manifest.collections.map((c) => c.name)).forEach((name) => issue(['collections'], `collection ${name} is declared twice`));

@@ -4,6 +4,7 @@ import { registerAttachmentRoutes } from './attachments.js';
 import { taskFieldReferences, tasksService, type TasksService } from './contract.js';
 import { registerCustomFieldRoutes } from './custom-fields.js';
 import { FieldReferences } from './field-references.js';
+import { taskKeyReferences } from './task-key-reference.js';
 import { registerTaskHostFunctions } from './host-functions.js';
 import { registerTaskLinkRoutes } from './links.js';
 import { createTasksSchema } from './migrations/0001-tasks.js';
@@ -46,8 +47,9 @@ export default definePlugin({
         db: coreServices.db, routes: coreServices.routes, events: coreServices.events, hooks: coreServices.hooks, activity: coreServices.activity,
         members: coreServices.members, storage: coreServices.storage, notifications: coreServices.notifications,
         projects: coreServices.projects, clock: coreServices.clock, logger: coreServices.logger, hostFunctions: coreServices.hostFunctions,
+        mcp: coreServices.mcp,
       },
-      init({ db, routes, hooks, hostFunctions, ...services }) {
+      init({ db, routes, hooks, hostFunctions, mcp, ...services }) {
         const ctx: TasksContext = { ...services, references };
         useProjectDirectory(services.projects);
         const seed = seedProject(services.clock);
@@ -60,6 +62,7 @@ export default definePlugin({
         ];
         for (const register of areas) register(routes, ctx);
         registerTaskHostFunctions(hostFunctions, ctx);
+        mcp.resolveReferences(taskKeyReferences(services.projects));
       },
     });
   },

@@ -9,13 +9,17 @@ import type { PluginDb } from '@paca/plugin-sdk';
 export type SettingsTable = 'task_types' | 'task_statuses' | 'custom_fields';
 
 /**
- * Locks every row of one project's settings table for the rest of the transaction, in id order
- * so two writers never deadlock. Writes then run one after another per project: a name check,
- * a position shift or a default swap never interleaves with another (on PostgreSQL each later
- * statement sees what the previous writer committed).
+ * Serialises one project's writes to a settings table for the rest of the transaction: a name
+ * check, a position shift or a default swap never interleaves with another (on PostgreSQL each
+ * later statement sees what the previous writer committed).
+ *
+ * A transaction-scoped advisory lock on (schema, table, project) rather than `FOR UPDATE` on the
+ * rows: row locks miss a row another writer has just inserted, so a third writer could lock that
+ * new row first and then wait for the others while the second writer, holding them, updated the
+ * new row's position — a deadlock PostgreSQL breaks by failing one of them (seen in CI as 500s).
  */
 export async function lockProjectRows(db: PluginDb, table: SettingsTable, projectId: string): Promise<void> {
-  await db(table).where({ project_id: projectId }).orderBy('id').forUpdate().select('id');
+  await db.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`${db.schema}.${table}:${projectId}`]);
 }
 
 /** RFC 3339, whatever the driver returned (Date or string). */

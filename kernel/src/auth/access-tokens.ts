@@ -7,6 +7,8 @@ export interface AccessClaims {
   /** The refresh family this token was minted from; logout and revocation follow it. */
   sid: string;
   must_change_password: boolean;
+  /** Expiry in seconds since the epoch (set on verified tokens; sockets drop the session then). */
+  exp?: number;
 }
 
 /** Short-lived HS256 access JWTs (reference 2.2), timed by the kernel clock. */
@@ -36,7 +38,7 @@ export class AccessTokens {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], currentDate: this.clock.now() });
       if (payload.kind !== 'access' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
-      return { sub: payload.sub, kind: 'access', sid: payload.sid, must_change_password: payload.must_change_password === true };
+      return { sub: payload.sub, kind: 'access', sid: payload.sid, must_change_password: payload.must_change_password === true, ...(payload.exp ? { exp: payload.exp } : {}) };
     } catch {
       return null;
     }

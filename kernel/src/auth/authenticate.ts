@@ -13,9 +13,15 @@ export const REFRESH_COOKIE = 'refresh_token';
 // last_used_at is informative; writing it at most once a minute keeps reads read-only.
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-interface Credential {
+export interface Credential {
   kind: 'cookie' | 'bearer' | 'api_key';
   value: string;
+}
+
+/** A verified credential: who it proves, and until when (null = until revoked). */
+export interface VerifiedCredential {
+  principal: Principal;
+  expiresAt: Date | null;
 }
 
 /** Credentials in the reference's resolution order (2.2): cookie, Bearer, ApiKey, X-API-Key. */
@@ -48,9 +54,7 @@ export class Authenticator {
     let lastError: unknown = null;
     for (const credential of found) {
       try {
-        return credential.kind === 'api_key'
-          ? await this.fromApiKey(credential.value)
-          : await this.fromAccessToken(credential.value, credential.kind);
+        return (await this.verify(credential)).principal;
       } catch (error) {
         lastError = error;
       }
@@ -59,7 +63,12 @@ export class Authenticator {
     return null;
   }
 
-  private async fromAccessToken(token: string, via: 'cookie' | 'bearer'): Promise<Principal> {
+  /** One credential, checked as a request's would be (sockets re-check theirs with it). */
+  async verify(credential: Credential): Promise<VerifiedCredential> {
+    return credential.kind === 'api_key' ? this.fromApiKey(credential.value) : this.fromAccessToken(credential.value, credential.kind);
+  }
+
+  private async fromAccessToken(token: string, via: 'cookie' | 'bearer'): Promise<VerifiedCredential> {
     const claims = await this.tokens.verify(token);
     if (!claims) throw AuthTokenInvalid({});
     // The session must still be live: logout, password change and deletion end it at once.
@@ -70,10 +79,13 @@ export class Authenticator {
       .whereNull('f.revoked_at')
       .first('u.id', 'u.username', 'u.must_change_password');
     if (!row) throw AuthTokenInvalid({});
-    return { type: 'user', id: row.id, username: row.username, via, apiKeyId: null, mustChangePassword: row.must_change_password, agentProjectId: null };
+    return {
+      principal: { type: 'user', id: row.id, username: row.username, via, apiKeyId: null, mustChangePassword: row.must_change_password, agentProjectId: null },
+      expiresAt: claims.exp ? new Date(claims.exp * 1000) : null,
+    };
   }
 
-  private async fromApiKey(key: string): Promise<Principal> {
+  private async fromApiKey(key: string): Promise<VerifiedCredential> {
     if (!key.startsWith(API_KEY_PREFIX)) throw AuthTokenInvalid({}, { message: 'API key is not valid' });
     const hash = sha256(key);
     const row = await this.db('api_keys as k')
@@ -83,7 +95,10 @@ export class Authenticator {
       .first('k.id as key_id', 'k.revoked_at', 'k.expires_at', 'k.last_used_at', 'u.id', 'u.username', 'u.must_change_password');
     if (row) {
       await this.checkKey('api_keys', row);
-      return { type: 'user', id: row.id, username: row.username, via: 'api_key', apiKeyId: row.key_id, mustChangePassword: row.must_change_password, agentProjectId: null };
+      return {
+        principal: { type: 'user', id: row.id, username: row.username, via: 'api_key', apiKeyId: row.key_id, mustChangePassword: row.must_change_password, agentProjectId: null },
+        expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+      };
     }
     // Agent keys look the same (`paca_…`) and act as the agent itself, never as a bot user (D14).
     const agent = await this.db('agent_api_keys as k')
@@ -93,7 +108,10 @@ export class Authenticator {
       .first('k.id as key_id', 'k.revoked_at', 'k.expires_at', 'k.last_used_at', 'a.id', 'a.handle', 'a.project_id');
     if (!agent) throw AuthTokenInvalid({}, { message: 'API key is not valid' });
     await this.checkKey('agent_api_keys', agent);
-    return { type: 'agent', id: agent.id, username: agent.handle, via: 'api_key', apiKeyId: agent.key_id, mustChangePassword: false, agentProjectId: agent.project_id };
+    return {
+      principal: { type: 'agent', id: agent.id, username: agent.handle, via: 'api_key', apiKeyId: agent.key_id, mustChangePassword: false, agentProjectId: agent.project_id },
+      expiresAt: agent.expires_at ? new Date(agent.expires_at) : null,
+    };
   }
 
   /** Revoked and expired keys are refused with their own codes (D5); use is recorded coarsely. */

@@ -10,6 +10,8 @@ export interface KernelConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** The built web shell served at `/` (`WEB_DIR`, default web-shell/dist); null = API only. */
+  webDir: string | null;
   databaseUrl: string | null;
   databasePoolMax: number;
   redisUrl: string | null;
@@ -27,6 +29,9 @@ export interface KernelConfig {
   authRateLimitPerMinute: number;
   bodyLimitBytes: number;
   eventRetentionDays: number;
+  /** WASM plugins (D23): a call's time limit, and the largest memory maximum a module may declare. */
+  wasmCallTimeoutMs: number;
+  wasmMemoryLimitPages: number;
   /** Fastify `trustProxy`: which hops may set X-Forwarded-For (the rate limit keys on the client IP). */
   trustProxy: boolean | number | string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -58,6 +63,7 @@ export const ENV_VARIABLES: EnvVariable[] = [
   { name: 'PORT', default: '8080', description: 'HTTP port of the kernel.' },
   { name: 'HOST', default: '0.0.0.0', description: 'Interface the kernel listens on.' },
   { name: 'DATA_DIR', default: '`./data` (repository root)', description: 'Embedded database (`pglite/`), objects, generated secrets and the generated admin password.' },
+  { name: 'WEB_DIR', default: 'web-shell/dist', description: 'The built web shell served at `/` (`none`: serve the API only).' },
   { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', description: 'PostgreSQL connection string; setting it switches to services mode (D9).' },
   { name: 'DATABASE_POOL_MAX', default: '10', description: 'PostgreSQL pool size (services mode).' },
   { name: 'REDIS_URL', default: '(unset)', description: 'Redis/Valkey; when set, the login rate limit is shared by every replica.' },
@@ -83,6 +89,8 @@ export const ENV_VARIABLES: EnvVariable[] = [
   { name: 'AUTH_RATE_LIMIT_PER_MINUTE', default: '10', description: 'Login attempts per client IP per minute (refresh gets 3×); 0 disables (D7).' },
   { name: 'HTTP_BODY_LIMIT', default: '1048576', description: 'Largest accepted JSON body in bytes; larger gets 413 `PAYLOAD_TOO_LARGE`.' },
   { name: 'EVENT_RETENTION_DAYS', default: '7', description: 'How long published events stay in the outbox (D24); consumers catch up within this window.' },
+  { name: 'WASM_CALL_TIMEOUT_MS', default: '5000', description: 'How long one WASM plugin call may run before it is stopped with PLUGIN_CALL_TIMEOUT (D23).' },
+  { name: 'WASM_MEMORY_LIMIT_PAGES', default: '1024', description: 'The largest memory maximum (64 KiB pages; 1024 = 64 MiB) a WASM plugin may declare; larger or unbounded modules are refused (D23).' },
   { name: 'TRUST_PROXY', default: 'false', description: 'Proxies whose `X-Forwarded-For` is believed: `false`, `true` (any: only behind a proxy that overwrites it), a hop count, or comma-separated addresses/CIDRs (e.g. `127.0.0.1,10.0.0.0/8`). Per-IP limits key on the result.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
 ];
@@ -209,6 +217,7 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     port,
     host: text('HOST') ?? '0.0.0.0',
     dataDir: path.resolve(REPOSITORY_ROOT, text('DATA_DIR') ?? 'data'),
+    webDir: text('WEB_DIR') === 'none' ? null : path.resolve(REPOSITORY_ROOT, text('WEB_DIR') ?? 'web-shell/dist'),
     databaseUrl,
     databasePoolMax: integer('DATABASE_POOL_MAX', 10, 1, 1000),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
@@ -225,6 +234,8 @@ export function loadConfig(env: Env = process.env): KernelConfig {
     storage,
     authRateLimitPerMinute: integer('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
     eventRetentionDays: integer('EVENT_RETENTION_DAYS', 7, 1, 3650),
+    wasmCallTimeoutMs: integer('WASM_CALL_TIMEOUT_MS', 5000, 100, 600_000),
+    wasmMemoryLimitPages: integer('WASM_MEMORY_LIMIT_PAGES', 1024, 16, 65_536),
     trustProxy: trustProxy(text('TRUST_PROXY')),
     bodyLimitBytes: integer('HTTP_BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     logLevel: logLevel as KernelConfig['logLevel'],

@@ -11,7 +11,13 @@ export interface EventConsumer {
   name: string;
   /** Event types it applies: exact names or prefixes ending in `*` (`project.*`, `*`). Others only move the cursor. */
   types: string[];
-  handle(tx: Knex.Transaction, event: StoredEvent): Promise<void>;
+  handle(tx: Knex.Transaction, event: StoredEvent, prepared?: unknown): Promise<void>;
+  /**
+   * Work that must not hold a database connection (a WASM guest runs here, D22), done before the
+   * transaction; its result is handed to `handle`. It may run more than once for an event (another
+   * node, a crash), so it must have no effects of its own that `handle` does not commit.
+   */
+  prepare?(event: StoredEvent): Promise<unknown>;
 }
 
 export interface ConsumerHostOptions {
@@ -138,6 +144,7 @@ export class ConsumerHost {
 
   /** One transaction: lock the cursor, apply the next events in order, move the cursor. */
   private async applyBatch(consumer: EventConsumer, scope: string): Promise<boolean> {
+    if (consumer.prepare) return this.applyPrepared(consumer, consumer.prepare.bind(consumer), scope);
     const limit = this.options.batchSize ?? 100;
     return this.db.transaction(async (tx) => {
       await tx.raw('INSERT INTO event_consumer_cursors (consumer, scope, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING', [consumer.name, scope]);
@@ -151,6 +158,30 @@ export class ConsumerHost {
       }
       await tx('event_consumer_cursors').where({ consumer: consumer.name, scope }).update({ last_seq: rows[rows.length - 1]!.project_seq });
       return rows.length === limit;
+    });
+  }
+
+  /**
+   * For consumers that prepare outside the transaction: the next matching event is prepared first,
+   * then applied with the cursor in one transaction — unless the cursor moved meanwhile (another
+   * node applied it), in which case the preparation is dropped and the scope read again.
+   */
+  private async applyPrepared(consumer: EventConsumer, prepare: (event: StoredEvent) => Promise<unknown>, scope: string): Promise<boolean> {
+    const limit = this.options.batchSize ?? 100;
+    await this.db.raw('INSERT INTO event_consumer_cursors (consumer, scope, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING', [consumer.name, scope]);
+    const seen = Number((await this.db('event_consumer_cursors').where({ consumer: consumer.name, scope }).first('last_seq')).last_seq);
+    const rows = (await this.db('events').where({ scope }).where('project_seq', '>', seen).orderBy('project_seq').limit(limit).select('*')) as EventRow[];
+    if (rows.length === 0) return false;
+    const events = rows.map(storedEvent);
+    const next = events.find((event) => matches(consumer.types, event.type));
+    const prepared = next ? await prepare(next) : undefined;
+    const upTo = next ? next.project_seq : events[events.length - 1]!.project_seq;
+    return this.db.transaction(async (tx) => {
+      const cursor = await tx('event_consumer_cursors').where({ consumer: consumer.name, scope }).forUpdate().first('last_seq');
+      if (Number(cursor.last_seq) !== seen) return true;
+      if (next) await consumer.handle(tx, next, prepared);
+      await tx('event_consumer_cursors').where({ consumer: consumer.name, scope }).update({ last_seq: upTo });
+      return true;
     });
   }
 }

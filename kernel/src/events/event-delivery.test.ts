@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import type { Knex } from 'knex';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.js';
 import { openDatabase } from '../db/database.js';
+import { freePort } from '../realtime/kernel-process.fixture.js';
 import { createTestDatabase } from '../testing/test-database.js';
 import { ConsumerHost, type EventConsumer } from './consumer-host.js';
 import { Outbox } from './outbox.js';
@@ -157,17 +157,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 15_000): Promi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 const redisServerAvailable = await promisify(execFile)('redis-server', ['--version']).then(() => true, () => false);

@@ -59,3 +59,14 @@ export const PluginEnabled = defineEvent('plugin.enabled', Type.Object(PluginPay
 export const PluginDisabled = defineEvent('plugin.disabled', Type.Object(PluginPayload), { clientAction: 'projects:read' });
 export const PluginUninstalled = defineEvent('plugin.uninstalled',
   Type.Object({ plugin_id: Type.String(), version: Type.String(), purged: Type.Boolean() }), { clientAction: 'plugins:read' });
+
+// A notification was created for one user (D26). Server-side only as an event: realtime pushes it
+// to the recipient's `user:<id>` room as a `notification`, never to anyone else.
+export const NotificationCreated = defineEvent('notification.created', Type.Object({
+  recipient_user_id: Id,
+  notification: Type.Object({
+    id: Id, type: Type.String(), event_id: Type.Union([Type.Integer(), Type.Null()]), project_id: Type.Union([Id, Type.Null()]),
+    actor: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+    data: Type.Record(Type.String(), Type.Unknown()), created_at: Type.String(), read_at: Type.Null(),
+  }),
+}));

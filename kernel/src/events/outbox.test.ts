@@ -99,3 +99,56 @@ describe('kernel writes emit events through the outbox (D24)', () => {
     expect(await db()('event_counters').select('*')).toEqual(counters);
   });
 });
+
+describe('commit notifications (the relay and realtime start from them)', () => {
+  const Pinged = defineEvent('test.pinged', Type.Object({ n: Type.Integer() }));
+  const scope = '00000000-0000-4000-8000-0000000000c1';
+
+  it('tells listeners after the outermost transaction commits, never for one that rolls back', async () => {
+    const heard: number[] = [];
+    const stop = t.kernel.events.outbox.onCommitted((event) => {
+      if (event.scope === scope) heard.push((event.payload as { n: number }).n);
+    });
+    try {
+      const outbox = t.kernel.events.outbox;
+      await db().transaction(async (tx) => {
+        await tx.transaction(async (savepoint) => outbox.emit(savepoint, Pinged, { projectId: scope, actor: null, payload: { n: 1 } }));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(heard).toEqual([]); // the savepoint is released, but nothing is committed yet
+      });
+      expect(heard).toEqual([1]);
+      await expect(db().transaction(async (tx) => {
+        await tx.transaction(async (savepoint) => outbox.emit(savepoint, Pinged, { projectId: scope, actor: null, payload: { n: 2 } }));
+        throw new Error('the outer transaction fails');
+      })).rejects.toThrow('the outer transaction fails');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heard).toEqual([1]);
+      expect((await eventsOf(scope)).map((r) => r.payload.n)).toEqual([1]);
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe('consumers that prepare outside the transaction (WASM event handlers, D22)', () => {
+  it('prepares with no connection held, then applies each matching event once with the cursor', async () => {
+    const Pinged = defineEvent('test.prepared', Type.Object({ n: Type.Integer() }));
+    const scope = '00000000-0000-4000-8000-0000000000c2';
+    const applied: Array<{ n: number; prepared: unknown }> = [];
+    t.kernel.events.register({
+      name: 'prepare-test', types: ['test.prepared'],
+      // A read through the pool: on PGlite's single connection this deadlocks if a transaction is open.
+      prepare: async (event) => ({ doubled: (event.payload as { n: number }).n * 2, users: Number((await db()('users').count({ n: '*' }).first())!.n) > 0 }),
+      handle: async (_tx, event, prepared) => void applied.push({ n: (event.payload as { n: number }).n, prepared }),
+    });
+    for (const n of [1, 2, 3]) {
+      await db().transaction((tx) => t.kernel.events.outbox.emit(tx, Pinged, { projectId: scope, actor: null, payload: { n } }));
+    }
+    await t.kernel.events.relay.drain();
+    await t.kernel.events.consumers.catchUp();
+    await t.kernel.events.consumers.catchUp();
+    expect(applied).toEqual([1, 2, 3].map((n) => ({ n, prepared: { doubled: n * 2, users: true } })));
+    const cursor = await db()('event_consumer_cursors').where({ consumer: 'prepare-test', scope }).first('last_seq');
+    expect(Number(cursor.last_seq)).toBe(3);
+  });
+});

@@ -24,7 +24,7 @@ export interface EmitOptions<P> {
 export class Outbox {
   private readonly ajv = createAjv(false);
   private readonly validators = new WeakMap<EventDefinition<unknown>, ValidateFunction>();
-  private readonly committedListeners = new Set<() => void>();
+  private readonly committedListeners = new Set<(event: StoredEvent) => void>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -47,24 +47,30 @@ export class Outbox {
       origin: options.origin ?? (options.actor ? ((options.actor.type as string) === 'agent' ? 'agent' : 'user') : 'system'),
       occurred_at: this.clock.now(),
     }).returning('*')) as EventRow[];
-    // Wake the relay once the surrounding transaction has committed (it polls as well).
-    const transaction = tx as Knex.Transaction;
-    if (typeof transaction.executionPromise?.then === 'function') {
-      transaction.executionPromise.then(() => this.notifyCommitted(), () => undefined);
+    const event = storedEvent(row!);
+    // Tell this process once the outermost transaction has committed (a savepoint's release is not
+    // a commit: the outer transaction may still roll back and hand the same seq to another event).
+    const root = rootTransaction(tx);
+    if (root) {
+      root.executionPromise.then(() => this.notifyCommitted(event), () => undefined);
     } else {
-      queueMicrotask(() => this.notifyCommitted());
+      queueMicrotask(() => this.notifyCommitted(event));
     }
-    return storedEvent(row!);
+    return event;
   }
 
-  /** The relay listens here to publish promptly after commits. */
-  onCommitted(listener: () => void): () => void {
+  /**
+   * Committed events of this process, as they commit: the relay wakes up to publish them, and
+   * realtime delivers them to this node's sockets without waiting for the relay (a hint like the
+   * transport's: the outbox stays the truth).
+   */
+  onCommitted(listener: (event: StoredEvent) => void): () => void {
     this.committedListeners.add(listener);
     return () => this.committedListeners.delete(listener);
   }
 
-  private notifyCommitted(): void {
-    for (const listener of this.committedListeners) listener();
+  private notifyCommitted(event: StoredEvent): void {
+    for (const listener of this.committedListeners) listener(event);
   }
 
   private validate<P>(definition: EventDefinition<P>, payload: P): void {
@@ -78,4 +84,12 @@ export class Outbox {
       throw InternalError({}, { message: `event ${definition.name} payload is invalid: ${this.ajv.errorsText(validate.errors)}` });
     }
   }
+}
+
+/** The top-level transaction a (possibly nested) knex transaction belongs to; null outside one. */
+function rootTransaction(tx: Knex | Knex.Transaction): { executionPromise: Promise<unknown> } | null {
+  let current = tx as unknown as { executionPromise?: Promise<unknown>; parentTransaction?: unknown };
+  if (typeof current.executionPromise?.then !== 'function') return null;
+  while (current.parentTransaction) current = current.parentTransaction as typeof current;
+  return current as { executionPromise: Promise<unknown> };
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { closeRedis } from './close-redis.js';
 import type { EventTransport } from './event-transport.js';
 import type { StoredEvent } from './stored-event.js';
 
@@ -53,8 +54,9 @@ export class RedisTransport implements EventTransport {
 
   async close(): Promise<void> {
     this.closed = true;
+    // The reader blocks in XREAD and its loop expects the rejection; the writer may have publishes in flight.
     this.reader?.disconnect();
-    this.writer.disconnect();
+    await closeRedis(this.writer);
   }
 
   /** A dedicated connection for the blocking XREAD (it cannot share one with writes). */

@@ -67,6 +67,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // API answers are per caller and change under the same URL: never reuse one from a cache
+    // (a response with an ETag and no Cache-Control may otherwise be served stale).
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
 
   app.setErrorHandler((error: FastifyError | PacaError, request, reply) => {

@@ -11,10 +11,14 @@ export function checkCookieWrite(request: FastifyRequest, trustedOrigins: string
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
     throw UnsupportedMediaType({ content_type: contentType }, { message: 'cookie-authenticated writes must send Content-Type: application/json' });
   }
-  const origin = request.headers.origin;
-  if (origin === undefined) return;
-  if (trustedOrigins.includes(origin.replace(/\/+$/, '')) || sameHost(origin, request.headers.host)) return;
+  if (isTrustedOrigin(request.headers.origin, request.headers.host, trustedOrigins)) return;
   throw Forbidden({ reason: 'cross_site_request' }, { message: 'cross-site request refused' });
+}
+
+/** No Origin (not a browser), this host, PUBLIC_URL or CORS_ORIGINS; cookie-authenticated sockets use it too. */
+export function isTrustedOrigin(origin: string | undefined, host: string | undefined, trustedOrigins: string[]): boolean {
+  if (origin === undefined) return true;
+  return trustedOrigins.includes(origin.replace(/\/+$/, '')) || sameHost(origin, host);
 }
 
 /** Compares the Origin's host with the Host header, default ports normalised on both sides. */

@@ -19,6 +19,9 @@ const ROUTE_CLASSES: Record<string, 'public' | 'authenticated' | 'gated'> = {
   'GET /api/docs/static/index.html': 'public',
   'GET /api/docs/static/swagger-initializer.js': 'public',
   'GET /api/docs/static/*': 'public',
+  // The web shell and plugins' web modules: static files and the SPA page, no data (DESIGN 6)
+  'GET /plugins/:pluginId/*': 'public',
+  'GET /*': 'public',
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/refresh': 'public',
   'POST /api/v1/auth/logout': 'public',
@@ -90,6 +93,11 @@ const ROUTE_CLASSES: Record<string, 'public' | 'authenticated' | 'gated'> = {
   'DELETE /api/v1/admin/agents/:agentId/api-keys/:keyId': 'gated',
   'GET /api/v1/plugins': 'authenticated',
   'GET /api/v1/mcp/tools': 'authenticated',
+  'POST /api/v1/mcp/tools/:name/call': 'authenticated',
+  // MCP over Streamable HTTP (D31): a key or bearer token, never the cookie; stateless, so GET and DELETE answer 405
+  'POST /mcp': 'authenticated',
+  'GET /mcp': 'authenticated',
+  'DELETE /mcp': 'authenticated',
   'GET /api/v1/admin/plugins': 'gated',
   'GET /api/v1/admin/plugins/:pluginId': 'gated',
   'PATCH /api/v1/admin/plugins/:pluginId': 'gated',
@@ -191,7 +199,26 @@ const ROUTE_CLASSES: Record<string, 'public' | 'authenticated' | 'gated'> = {
   'POST /api/v1/projects/:projectId/docs/:docId/files/complete-upload': 'gated',
   'GET /api/v1/projects/:projectId/docs/:docId/files/:fileId/download-url': 'gated',
   'DELETE /api/v1/projects/:projectId/docs/:docId/files/:fileId': 'gated',
+  // the checklist plugin (core-plugins/checklist, WASM)
+  'GET /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists': 'gated',
+  'POST /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists': 'gated',
+  'PATCH /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists/:checklistId': 'gated',
+  'DELETE /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists/:checklistId': 'gated',
+  'POST /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists/:checklistId/items': 'gated',
+  'PATCH /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists/:checklistId/items/:itemId': 'gated',
+  'DELETE /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists/:checklistId/items/:itemId': 'gated',
+  'POST /api/v1/plugins/checklist/projects/:projectId/tasks/:taskId/checklists/:checklistId/items/:itemId/move': 'gated',
+  // the bdd plugin (core-plugins/bdd, WASM)
+  'GET /api/v1/plugins/bdd/projects/:projectId/tasks/:taskId/scenarios': 'gated',
+  'POST /api/v1/plugins/bdd/projects/:projectId/tasks/:taskId/scenarios': 'gated',
+  'GET /api/v1/plugins/bdd/projects/:projectId/tasks/:taskId/scenarios/:scenarioId': 'gated',
+  'PATCH /api/v1/plugins/bdd/projects/:projectId/tasks/:taskId/scenarios/:scenarioId': 'gated',
+  'DELETE /api/v1/plugins/bdd/projects/:projectId/tasks/:taskId/scenarios/:scenarioId': 'gated',
+  'GET /api/v1/plugins/bdd/projects/:projectId/tasks/:taskId/feature': 'gated',
 };
+
+/** `/mcp` keeps no sessions: a signed-in GET (an SSE stream to resume) is refused with 405, not served. */
+const STATELESS_MCP = new Set(['GET /mcp']);
 
 let t: TestKernel;
 let nobody: TestUser;
@@ -212,6 +239,23 @@ function concrete(url: string): string {
   return url.replace(':projectId', privateProjectId).replace(/:[A-Za-z]+/g, () => randomUUID()).replace(/\*$/, 'index.css');
 }
 
+/** `t.api` puts `/api/v1` before paths outside `/api`; the others (`/mcp`, the shell) are called as they are. */
+async function request(method: string, url: string, call: { body?: unknown; token?: string }): Promise<{ status: number; json: any }> {
+  if (url.startsWith('/api')) return t.api(method as 'GET', url, call);
+  const response = await t.kernel.app.inject({
+    method: method as 'GET', url,
+    headers: { ...(call.token ? { authorization: `Bearer ${call.token}` } : {}), ...(call.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(call.body === undefined ? {} : { payload: JSON.stringify(call.body) }),
+  });
+  let json: any = null;
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    // static files and the shell page are not JSON
+  }
+  return { status: response.statusCode, json };
+}
+
 describe('route classes (D33)', () => {
   it('classifies every route the server answers, and nothing else', () => {
     const served = t.kernel.httpRoutes.map(key).sort();
@@ -228,7 +272,7 @@ describe('route classes (D33)', () => {
     const [method, url] = route.split(' ') as [string, string];
     const target = concrete(url);
     const body = method === 'GET' || method === 'DELETE' ? undefined : {};
-    const anonymous = await t.api(method as 'GET', target, { body });
+    const anonymous = await request(method, target, { body });
     if (routeClass === 'public') {
       expect(anonymous.json?.error_code, 'public routes never ask for credentials').not.toBe('AUTH_UNAUTHENTICATED');
       expect(anonymous.status).toBeLessThan(500);
@@ -236,13 +280,13 @@ describe('route classes (D33)', () => {
     }
     expect(anonymous.status, 'no credentials').toBe(401);
     expect(anonymous.json.error_code).toBe('AUTH_UNAUTHENTICATED');
-    const withoutRoles = await t.api(method as 'GET', target, { body, token: nobody.token });
+    const withoutRoles = await request(method, target, { body, token: nobody.token });
     if (routeClass === 'gated') {
       expect(withoutRoles.status, 'principal with no roles').toBe(403);
       expect(withoutRoles.json.error_code).toBe('FORBIDDEN');
     } else {
       expect([401, 403], 'any principal gets through').not.toContain(withoutRoles.status);
-      if (method === 'GET') expect(withoutRoles.status).toBe(200);
+      if (method === 'GET') expect(withoutRoles.status).toBe(STATELESS_MCP.has(route) ? 405 : 200);
     }
   });
 });

@@ -180,7 +180,7 @@ export class Router {
             responseStatus = code;
           },
         });
-        const data = UNSAFE.has(spec.method) && spec.transactional !== false ? await this.deps.db.transaction(run) : await run(this.deps.db);
+        const data = UNSAFE.has(spec.method) && spec.transactional !== false ? await inTransaction(this.deps.db, run, spec.rawBody ? 1 : ATTEMPTS) : await run(this.deps.db);
         // A handler that sent the reply itself (a plugin's raw response) returns it.
         if (spec.rawReply || data === reply) return reply;
         if (responseStatus === 204) return reply.code(204).send();
@@ -253,4 +253,25 @@ export async function loadLiveProject(db: Knex, projectId: string): Promise<Live
   );
   // text[] arrives as an array from both pg and PGlite.
   return row ? { id: row.id, is_public: row.is_public, disabled_plugins: row.disabled_plugins as string[] } : null;
+}
+
+/** SQLSTATEs PostgreSQL answers when it aborts one of two conflicting transactions: deadlock, serialization failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 3;
+
+/**
+ * Runs a write in a transaction, again (up to `attempts` times; once for a streamed body, which
+ * cannot be read twice) when PostgreSQL aborted it
+ * to break a deadlock or a serialization conflict: the transaction rolled back whole, so the
+ * retry starts clean, and the client sees an answer rather than a 500 for a race it did not cause.
+ */
+async function inTransaction<T>(db: Knex, run: (tx: Knex) => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(run);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= attempts || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+    }
+  }
 }

@@ -1,6 +1,5 @@
 import type { McpTool } from '@paca/plugin-sdk';
 import { HANDLE_PATTERN } from '../agents/agent-view.js';
-import { Uuid } from '../http/schemas.js';
 import { POLICY_VERSION } from '../iam/policy.js';
 import { PREFIX_PATTERN } from '../projects/task-id-prefix.js';
 import { declareTools } from './tool-catalogue.js';
@@ -14,7 +13,7 @@ import { declareTools } from './tool-catalogue.js';
 
 // ---- argument schemas -------------------------------------------------------------------------
 
-const uuid = (description: string) => ({ type: 'string', pattern: Uuid.pattern, description });
+const uuid = (description: string) => ({ type: 'string', format: 'uuid', description });
 
 /** Resolved by the kernel (D31): id first, then prefix, then name. */
 const projectId = {

@@ -1,8 +1,8 @@
-import { McpTool, pathParams, toolMappingIssues } from '@paca/plugin-sdk';
+import { McpTool, pathParams, toolMappingIssues, type ToolReferenceResolver } from '@paca/plugin-sdk';
 import type { IamService } from '../iam/iam-service.js';
 import type { PolicySet } from '../iam/policy-set.js';
 import type { RouteRecord } from '../http/router.js';
-import { PluginToolNameTaken } from '../plugins/plugin-errors.js';
+import { PluginToolNameTaken, PluginToolReferenceTaken } from '../plugins/plugin-errors.js';
 
 /** A declared tool with the route it calls (D31). */
 export interface CatalogueTool {
@@ -27,6 +27,7 @@ export interface ToolScope {
  */
 export class ToolCatalogue {
   private readonly tools = new Map<string, CatalogueTool>();
+  private readonly references = new Map<string, { owner: string; resolver: ToolReferenceResolver }>();
 
   constructor(private readonly iam: IamService) {}
 
@@ -41,6 +42,24 @@ export class ToolCatalogue {
     if (existing) throw PluginToolNameTaken({ plugin_id: owner, tool: tool.name, owner: existing.owner });
     const issues = toolMappingIssues(tool, pathParams(route.url));
     if (issues.length > 0) throw new TypeError(`tool ${tool.name}: ${issues.join('; ')}`);
+  }
+
+  /** Throws `PLUGIN_TOOL_REFERENCE_TAKEN` when another owner already resolves one of the arguments. */
+  checkReferences(owner: string, resolver: ToolReferenceResolver): void {
+    for (const arg of resolver.args) {
+      const existing = this.references.get(arg);
+      if (existing && existing.owner !== owner) throw PluginToolReferenceTaken({ plugin_id: owner, arg, owner: existing.owner });
+    }
+  }
+
+  addReferences(owner: string, resolver: ToolReferenceResolver): void {
+    this.checkReferences(owner, resolver);
+    for (const arg of resolver.args) this.references.set(arg, { owner, resolver });
+  }
+
+  /** Who resolves a tool argument's non-UUID values (`taskId` → the tasks plugin), if anyone. */
+  referenceFor(arg: string): { owner: string; resolver: ToolReferenceResolver } | undefined {
+    return this.references.get(arg);
   }
 
   get(name: string): CatalogueTool | undefined {

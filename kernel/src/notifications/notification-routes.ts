@@ -5,33 +5,9 @@ import { cursorPage } from '../http/pagination.js';
 import type { Router } from '../http/router.js';
 import { CursorQuery, StrictObject, Uuid } from '../http/schemas.js';
 import type { KernelServices } from '../services.js';
+import { notificationView, type NotificationRow } from './notification-view.js';
 
 export const NotificationNotFound = defineError('NOTIFICATION_NOT_FOUND', 404, 'notification not found');
-
-interface NotificationRow {
-  id: string;
-  type: string;
-  event_id: number | string | null;
-  project_id: string | null;
-  actor_type: string | null;
-  actor_id: string | null;
-  data: Record<string, unknown>;
-  created_at: Date;
-  read_at: Date | null;
-}
-
-function notificationView(row: NotificationRow) {
-  return {
-    id: row.id,
-    type: row.type,
-    event_id: row.event_id === null ? null : Number(row.event_id),
-    project_id: row.project_id,
-    actor: row.actor_id ? { type: row.actor_type, id: row.actor_id } : null,
-    data: row.data,
-    created_at: new Date(row.created_at).toISOString(),
-    read_at: row.read_at ? new Date(row.read_at).toISOString() : null,
-  };
-}
 
 /** Your notifications (D26): newest first, cursor-paged, read one or all. */
 export function registerNotificationRoutes(router: Router, services: Pick<KernelServices, 'clock'>): void {

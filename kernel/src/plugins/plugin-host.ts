@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   isPacaError, isPluginDefinition, pluginSchemaName, refOwner, type DepsMap, type PacaError, type PluginDefinition,
-  type PluginManifest, type PluginRegistrationEnv, type ServiceRef,
+  type PluginManifest, type PluginRegistrationEnv, type RouteHandler, type ServiceRef,
 } from '@paca/plugin-sdk';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Knex } from 'knex';
@@ -18,7 +18,9 @@ import type { ActivityLog } from '../projects/activity-log.js';
 import { checkManifest } from './check-manifest.js';
 import type { HostFunctionRegistry } from './host-function-registry.js';
 import { dependencyFailed, resolveLoadOrder } from './load-order.js';
-import { mountPluginRoute, renderResource, resourceTemplate } from './mount-plugin-route.js';
+import { mountPluginRoute, renderResource, resourceTemplate, type KernelAwareRouteHandler } from './mount-plugin-route.js';
+import type { WasmPlugin } from './wasm/wasm-plugin.js';
+import type { StoredEvent } from '../events/stored-event.js';
 import { runWithConnection } from './plugin-call-context.js';
 import { bindPluginDb } from './plugin-db.js';
 import {
@@ -50,6 +52,8 @@ export interface PluginHostDeps {
   secrets: PluginSecrets;
   logger: FastifyBaseLogger;
   hostVersion: string;
+  /** Loads sandboxed plugins (`runtime: wasm`); without it they fail with PLUGIN_RUNTIME_UNAVAILABLE. */
+  wasm?: { load(source: PluginSource, manifest: PluginManifest): Promise<WasmPlugin> };
 }
 
 /**
@@ -64,6 +68,7 @@ export class PluginHost {
   private readonly provided = new Map<string, { owner: string; implementation: unknown }>();
   /** `METHOD /path/:` → who serves it, to refuse a plugin that would shadow another route. */
   private readonly routeKeys = new Map<string, string>();
+  private readonly wasmPlugins: WasmPlugin[] = [];
 
   constructor(private readonly deps: PluginHostDeps) {}
 
@@ -112,7 +117,7 @@ export class PluginHost {
         for (const subscription of manifest.subscriptions) await this.deps.events.consumers.startAtEnd(consumerName(manifest.id, subscription.name));
         this.commit(manifest, staged);
         registry.add({
-          id: manifest.id, origin: source.origin, manifest, status: 'active', error: null, enabled: enabled.get(manifest.id) ?? true,
+          id: manifest.id, origin: source.origin, dir: source.dir, manifest, status: 'active', error: null, enabled: enabled.get(manifest.id) ?? true,
           hooks: staged.hooks, order: position++, migrationsApplied: applied,
         });
         this.deps.logger.info({ plugin: manifest.id, version: manifest.version, migrations: applied }, `plugin ${manifest.id} loaded`);
@@ -134,7 +139,6 @@ export class PluginHost {
   }
 
   private async loadOne(source: PluginSource, manifest: PluginManifest): Promise<{ staged: StagedPlugin; applied: string[] }> {
-    if (manifest.runtime !== 'native') throw PluginRuntimeUnavailable({ plugin_id: manifest.id, runtime: manifest.runtime });
     // What the manifest alone decides is checked before any of the plugin's code or migrations run.
     for (const route of manifest.routes) {
       const owner = this.routeKeys.get(routeKey(route.method, `${API_PREFIX}${route.path}`));
@@ -143,6 +147,8 @@ export class PluginHost {
     const known = this.deps.iam.knownActions();
     for (const action of manifest.actions) if (known.has(action.action)) throw PluginActionTaken({ plugin_id: manifest.id, action: action.action });
     for (const tool of manifest.mcp.tools) this.deps.catalogue.check(manifest.id, tool, this.pseudoRecord(manifest, tool.route));
+    if (manifest.runtime === 'wasm') return { staged: await this.loadWasm(source, manifest), applied: [] };
+    if (manifest.runtime !== 'native') throw PluginRuntimeUnavailable({ plugin_id: manifest.id, runtime: manifest.runtime });
     const definition = source.definition ?? await importEntry(source, manifest);
     const applied = await migratePlugin(this.deps.db, manifest, definition);
     const staged = emptyStage();
@@ -169,34 +175,69 @@ export class PluginHost {
     if (unboundRoutes.length > 0) throw PluginRouteUnbound({ plugin_id: manifest.id, routes: unboundRoutes });
     const unboundSubscriptions = manifest.subscriptions.filter((s) => !staged.subscriptions.has(s.name)).map((s) => s.name);
     if (unboundSubscriptions.length > 0) throw PluginSubscriptionUnbound({ plugin_id: manifest.id, subscriptions: unboundSubscriptions });
+    for (const resolver of staged.references) this.deps.catalogue.checkReferences(manifest.id, resolver);
     return { staged, applied };
+  }
+
+  /** A sandboxed plugin (D22): its routes and subscriptions are bound to its guest's entry points. */
+  private async loadWasm(source: PluginSource, manifest: PluginManifest): Promise<StagedPlugin> {
+    const runtime = this.deps.wasm;
+    if (!runtime) throw PluginRuntimeUnavailable({ plugin_id: manifest.id, runtime: manifest.runtime });
+    const plugin = await runtime.load(source, manifest);
+    const staged = emptyStage();
+    staged.wasm = plugin;
+    for (const route of manifest.routes) {
+      staged.handlers.set(route.name, ((request, kernel) => plugin.handleRequest(route, request, kernel)) as KernelAwareRouteHandler as RouteHandler);
+    }
+    return staged;
+  }
+
+  /** Stops every WASM plugin's sandbox (kernel shutdown). */
+  async close(): Promise<void> {
+    await Promise.all(this.wasmPlugins.map((plugin) => plugin.close().catch(() => undefined)));
   }
 
   /** Applies a loaded plugin's registrations; nothing here can fail on the plugin's account. */
   private commit(manifest: PluginManifest, staged: StagedPlugin): void {
     const { router, registry, iam, catalogue, hostFunctions, events } = this.deps;
+    if (staged.wasm) this.wasmPlugins.push(staged.wasm);
     for (const route of manifest.routes) {
-      mountPluginRoute(router, manifest, route, staged.handlers.get(route.name)!, { registry, iam });
+      mountPluginRoute(router, manifest, route, staged.handlers.get(route.name)!, { registry, iam }, { transactional: !staged.wasm });
       this.routeKeys.set(routeKey(route.method, `${API_PREFIX}${route.path}`), manifest.id);
     }
     for (const tool of manifest.mcp.tools) catalogue.add(manifest.id, tool, router.named(tool.route, manifest.id)!);
+    for (const resolver of staged.references) catalogue.addReferences(manifest.id, resolver);
     for (const fn of staged.hostFunctions) hostFunctions.commit(manifest.id, fn);
     for (const [id, implementation] of staged.provides) this.provided.set(id, { owner: manifest.id, implementation });
     const schema = pluginSchemaName(manifest.id);
     for (const subscription of manifest.subscriptions) {
+      // A switched-off plugin skips events (its cursor still moves): it sees what happens after it is switched back on.
+      // Switches made on another replica reach this one here too, not only through HTTP gates.
+      const switchedOff = async (db: Knex, event: StoredEvent) => {
+        await registry.refreshEnabled(db);
+        if (!registry.isServing(manifest.id)) return true;
+        return event.project_id !== null
+          && (await db('project_plugins').where({ project_id: event.project_id, plugin_id: manifest.id, enabled: false }).first('plugin_id')) !== undefined;
+      };
+      const wasm = staged.wasm;
+      if (wasm) {
+        // The guest runs before the transaction and its buffered writes commit with the cursor (D22).
+        events.register({
+          name: consumerName(manifest.id, subscription.name),
+          types: subscription.events,
+          prepare: async (event) => ((await switchedOff(this.deps.db, event)) ? null : wasm.prepareEvent(subscription.name, event)),
+          handle: async (tx, _event, prepared) => {
+            if (prepared) await wasm.apply(tx, prepared as Parameters<typeof wasm.apply>[1]);
+          },
+        });
+        continue;
+      }
       const handler = staged.subscriptions.get(subscription.name)!;
       events.register({
         name: consumerName(manifest.id, subscription.name),
         types: subscription.events,
         handle: async (tx, event) => {
-          // A switched-off plugin skips events (its cursor still moves): it sees what happens after it is switched back on.
-          // Switches made on another replica reach this one here too, not only through HTTP gates.
-          await registry.refreshEnabled(tx);
-          if (!registry.isServing(manifest.id)) return;
-          if (event.project_id) {
-            const off = await tx('project_plugins').where({ project_id: event.project_id, plugin_id: manifest.id, enabled: false }).first('plugin_id');
-            if (off) return;
-          }
+          if (await switchedOff(tx, event)) return;
           await runWithConnection(tx, () => handler(bindPluginDb(tx, schema), storedEventToPluginEvent(event)));
         },
       });
@@ -260,7 +301,7 @@ export class PluginHost {
     // The coded error says what is wrong; a stack only helps when plugin code or the database threw.
     this.deps.logger.error({ plugin: id, error_code: error.code, details: error.details, ...(error.cause ? { err: error.cause } : {}) }, error.message);
     this.deps.registry.add({
-      id, origin, manifest, status: 'failed', error, enabled, hooks: { created: [], enabled: [] }, order: Number.MAX_SAFE_INTEGER, migrationsApplied: [],
+      id, origin, dir: null, manifest, status: 'failed', error, enabled, hooks: { created: [], enabled: [] }, order: Number.MAX_SAFE_INTEGER, migrationsApplied: [],
     });
   }
 }

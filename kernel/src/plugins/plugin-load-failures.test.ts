@@ -322,9 +322,9 @@ describe('each failure is coded and names the plugin', () => {
     expect(expectData(await t.api('GET', url, { token: t.adminToken }))).toEqual({ greetings: before + 1 });
   });
 
-  it('a WASM plugin → PLUGIN_RUNTIME_UNAVAILABLE (the WASM runtime is a later issue)', async () => {
-    const error = await failed('wasm-thing', 'PLUGIN_RUNTIME_UNAVAILABLE');
-    expect(error.details).toEqual({ plugin_id: 'wasm-thing', runtime: 'wasm' });
+  it('a WASM plugin that comes without its folder and module → PLUGIN_INVALID_MODULE', async () => {
+    const error = await failed('wasm-thing', 'PLUGIN_INVALID_MODULE');
+    expect(error.details).toMatchObject({ plugin_id: 'wasm-thing', reason: expect.stringContaining('folder') });
   });
 });
 

@@ -12,6 +12,8 @@ export type PluginStatus = 'active' | 'failed' | 'uninstalled';
 export interface PluginRecord {
   id: string;
   origin: PluginOrigin;
+  /** Its folder (web files are served from it); null for in-memory test plugins. */
+  dir: string | null;
   /** Null when the manifest itself was unreadable or invalid. */
   manifest: PluginManifest | null;
   status: PluginStatus;

@@ -1,6 +1,6 @@
 import {
   pluginNamespace, pluginSchemaName, type EmitOptions, type EventDefinition, type EventHandler, type HostFunctionDefinition, type PluginDb, type PluginManifest, type ProjectHook,
-  type ProjectRef, type RouteHandler, type ServiceRef,
+  type ProjectRef, type RouteHandler, type ServiceRef, type ToolReferenceResolver,
 } from '@paca/plugin-sdk';
 import { coreServices } from '@paca/plugin-sdk';
 import type { FastifyBaseLogger } from 'fastify';
@@ -43,8 +43,9 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
   const subscriptionNames = new Set(manifest.subscriptions.map((s) => s.name));
   const eventNames = new Set(manifest.events.map((e) => e.name));
   const log = deps.logger.child({ plugin: manifest.id });
+  const pluginDb = bindPluginDb(() => currentConnection(deps.db), schema);
   const services: Array<[ServiceRef<unknown>, unknown]> = [
-    [coreServices.db, bindPluginDb(() => currentConnection(deps.db), schema)],
+    [coreServices.db, pluginDb],
     [coreServices.routes, {
       handle(name: string, handler: RouteHandler) {
         if (!routeNames.has(name)) throw PluginRouteUndeclared({ plugin_id: manifest.id, route: name });
@@ -98,6 +99,12 @@ export function kernelServicesFor(manifest: PluginManifest, staged: StagedPlugin
       remove: (db: PluginDb, projectId: string, id: string) => deps.activity.remove(knexOf(db), manifest.id, projectId, id),
     }],
     [coreServices.members, pluginMembers],
+    [coreServices.mcp, {
+      resolveReferences(resolver: ToolReferenceResolver) {
+        // The kernel calls with its own connection; the plugin reads its tables through its schema.
+        staged.references.push({ args: [...resolver.args], resolve: (_db, input) => resolver.resolve(pluginDb, input) });
+      },
+    }],
     [coreServices.storage, {
       get maxObjectBytes() { return deps.storage.maxObjectBytes; },
       newKey: (projectId: string) => objectKey(projectId),

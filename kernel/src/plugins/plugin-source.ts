@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url'; // not the global one (happy-dom replaces it in web tests)
 import type { PluginDefinition } from '@paca/plugin-sdk';
 
 export type PluginOrigin = 'core' | 'installed';

@@ -34,7 +34,14 @@ export function pluginView(manifest: PluginManifest, options: { enabledInProject
     enabled: true,
     ...(options.enabledInProject === undefined ? {} : { enabled_in_project: options.enabledInProject }),
     actions: manifest.actions.map((a) => ({ action: a.action, description: a.description, scope: a.scope })),
-    web: manifest.web ? { entry: manifest.web.entry, slots: options.slots } : null,
+    web: manifest.web ? {
+      entry: manifest.web.entry,
+      styles: manifest.web.styles,
+      // Where the shell imports the module and links its styles from (served by the kernel's web routes).
+      module_url: `/plugins/${manifest.id}/${manifest.web.entry}`,
+      style_urls: manifest.web.styles.map((style) => `/plugins/${manifest.id}/${style}`),
+      slots: options.slots,
+    } : null,
     mcp_tools: manifest.mcp.tools.map((t) => t.name),
   };
 }

@@ -6,7 +6,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../clock.js';
 import { loadConfig, type KernelConfig } from '../config/config.js';
 import type { PluginDefinition } from '@paca/plugin-sdk';
-import { createKernel, type Kernel } from '../kernel.js';
+import { createKernel, type Kernel, type KernelOptions } from '../kernel.js';
 import type { PluginSource } from '../plugins/plugin-source.js';
 import { createTestDatabase } from './test-database.js';
 
@@ -24,6 +24,10 @@ export interface StartTestKernelOptions {
   plugins?: TestPlugin[];
   /** Load the repository's `core-plugins/` (default true). */
   corePlugins?: boolean;
+  /** Realtime timing; tests default to fast sweeps and expiry checks. */
+  realtime?: KernelOptions['realtime'];
+  /** WASM plugins' `http.fetch` resolver and dialer. */
+  wasmFetch?: KernelOptions['wasmFetch'];
 }
 
 export interface TestPlugin {
@@ -75,6 +79,8 @@ export interface TestKernel {
    * principal with no roles at all (D15 negative tests); default is the default role (USER).
    */
   createUser(options?: { username?: string; platformRoles?: string[] }): Promise<TestUser>;
+  /** Listens on a free loopback port (sockets need a real server); returns the base URL. */
+  listen(): Promise<string>;
   /** Stops the kernel and boots a new one on the same database (and the same plugins unless given). */
   restart(options?: { plugins?: TestPlugin[] }): Promise<void>;
   close(): Promise<void>;
@@ -110,6 +116,8 @@ export async function startTestKernel(options: StartTestKernelOptions = {}): Pro
     config, clock, database: testDb.database, logger: false, redisNamespace,
     secrets: { jwtSecret: config.jwtSecret!, encryptionKey: config.encryptionKey! },
     plugins: plugins.map(toSource),
+    realtime: { sweepIntervalMs: 200, expiryCheckMs: 100, ...options.realtime },
+    ...(options.wasmFetch ? { wasmFetch: options.wasmFetch } : {}),
     ...(options.corePlugins === false ? { corePluginsDir: null } : {}),
   });
   let currentPlugins = options.plugins ?? [];
@@ -166,6 +174,10 @@ export async function startTestKernel(options: StartTestKernelOptions = {}): Pro
       return kernel;
     },
     clock, config, adminToken, api, login, createUser,
+    async listen() {
+      const address = await kernel.app.listen({ port: 0, host: '127.0.0.1' });
+      return address.replace('localhost', '127.0.0.1');
+    },
     async restart(restartOptions = {}) {
       await kernel.close({ keepDatabase: true });
       currentPlugins = restartOptions.plugins ?? currentPlugins;

@@ -1,0 +1,3 @@
+import { pacaPluginWebConfig } from '@paca/plugin-sdk/web/vite';
+
+export default pacaPluginWebConfig(import.meta.dirname);

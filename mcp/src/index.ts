@@ -1,0 +1,13 @@
+export { createPacaMcpServer, toMcpTool } from './server.js';
+export type { PacaMcpServerOptions } from './server.js';
+export { createRestBackend } from './rest-backend.js';
+export type { RestBackendOptions } from './rest-backend.js';
+export { createPacaApiClient, credentialHeaders } from './paca-api-client.js';
+export type { PacaApiClient, PacaApiClientOptions, PacaApiRequest } from './paca-api-client.js';
+export { PacaApiError, errorParts } from './paca-api-error.js';
+export { errorResult } from './error-result.js';
+export { selectTools, visibleTools } from './tool-selection.js';
+export type { ToolSelection } from './tool-selection.js';
+export type { ToolBackend } from './tool-backend.js';
+export type { CatalogueTool, ToolAnnotations, ToolCallResult, ToolContent } from './catalogue-tool.js';
+export { PACA_MCP_VERSION } from './version.js';
