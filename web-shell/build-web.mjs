@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
+import { precompress } from './precompress.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const shellIndex = path.join(root, 'web-shell/dist/index.html');
@@ -22,4 +23,12 @@ const started = Date.now();
 await build({ configFile: path.join(root, 'plugin-sdk/web/vite.config.mjs') });
 for (const dir of pluginWebs) await build({ configFile: path.join(dir, 'vite.config.ts') });
 await build({ configFile: path.join(root, 'web-shell/vite.config.ts') });
-console.log(`web: SDK, ${pluginWebs.length} plugin modules and the shell built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+let raw = 0;
+let brotli = 0;
+for (const dir of [path.join(root, 'web-shell/dist'), ...pluginWebs.map((web) => path.join(web, 'dist'))]) {
+  const sizes = precompress(dir);
+  raw += sizes.raw;
+  brotli += sizes.brotli;
+}
+console.log(`web: SDK, ${pluginWebs.length} plugin modules and the shell built in ${((Date.now() - started) / 1000).toFixed(1)} s`
+  + ` (${(raw / 1024).toFixed(0)} KB of scripts and styles, ${(brotli / 1024).toFixed(0)} KB with brotli)`);

@@ -52,9 +52,11 @@ export function renderTable(r) {
     out.push(`| … to the table / to the board | ${ia.switch_view.to_table.n} / ${ia.switch_view.to_board.n} | p95 ${ms(ia.switch_view.to_table.dom_ms.p95)} / ${ms(ia.switch_view.to_board.dom_ms.p95)} | | | |`);
   }
   out.push('');
-  out.push('| JS, gzipped (zlib -6 of each response; the kernel does not compress) | Bytes | Raw | Files | Target | |', '|---|---:|---:|---:|---:|---|');
-  out.push(`| Loaded by /login (signed out, vendor files included) | ${kb(size.login.js_gzip_bytes)} | ${kb(size.login.js_raw_bytes)} | ${size.login.files.filter((f) => f.type === 'script').length} | < 200 KB | ${met(t.shell_size.met)} |`);
-  out.push(`| Loaded by the board page | ${kb(size.board.js_gzip_bytes)} | ${kb(size.board.js_raw_bytes)} | ${size.board.files.filter((f) => f.type === 'script').length} | | |`);
+  // Older result files have no wire bytes (the kernel did not compress then).
+  const wire = (part) => (part.js_wire_bytes == null ? '–' : kb(part.js_wire_bytes));
+  out.push('| JS (gzip: zlib -6 of each response; wire: bytes as sent) | Gzipped | On the wire | Raw | Files | Target | |', '|---|---:|---:|---:|---:|---:|---|');
+  out.push(`| Loaded by /login (signed out, vendor files included) | ${kb(size.login.js_gzip_bytes)} | ${wire(size.login)} | ${kb(size.login.js_raw_bytes)} | ${size.login.files.filter((f) => f.type === 'script').length} | < 200 KB | ${met(t.shell_size.met)} |`);
+  out.push(`| Loaded by the board page | ${kb(size.board.js_gzip_bytes)} | ${wire(size.board)} | ${kb(size.board.js_raw_bytes)} | ${size.board.files.filter((f) => f.type === 'script').length} | | |`);
   out.push('', `Result file: \`bench/results/ui.json\` (every load, sample and file).${r.console_errors.length ? ` Browser console errors during the run: ${r.console_errors.length}.` : ' No browser console error during the run.'}`);
   return out.join('\n');
 }

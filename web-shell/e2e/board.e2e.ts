@@ -89,6 +89,9 @@ describe('the board', () => {
       await expect.poll(() => card(page, title).count()).toBe(1);
     }
     await page.keyboard.press('Escape');
+    // A new card shows before its POST answers: wait for the last one to be saved.
+    await expect.poll(async () => (await tasks(page)).length).toBe(3);
+    await expect.poll(() => page.locator('.task-card[aria-busy="true"]').count()).toBe(0);
     const listed = await tasks(page);
     expect(listed.map((t) => t.title).sort()).toEqual(['Build the parser', 'Ship the release', 'Write the spec']);
     const keys = await columnKeys(page);

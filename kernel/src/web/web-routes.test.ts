@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectData, startTestKernel, type TestKernel } from '../testing/index.js';
 
@@ -9,6 +10,7 @@ import { expectData, startTestKernel, type TestKernel } from '../testing/index.j
 // plugin's web folder; every other browser GET gets the app page; the API keeps its 404s.
 
 const IMPORT_MAP = '{"imports":{"vue":"/vendor/vue@3.5.45/vue.js"}}';
+const BIG = `export const words = ${JSON.stringify('board backlog sprint '.repeat(400))};\n`;
 let t: TestKernel;
 let webDir: string;
 
@@ -20,6 +22,10 @@ beforeAll(async () => {
   await writeFile(path.join(webDir, 'assets/app-1.js'), 'console.log("shell")');
   await writeFile(path.join(webDir, 'vendor/vue@3.5.45/vue.js'), 'export const ref = 1');
   await writeFile(path.join(webDir, 'favicon.svg'), '<svg/>');
+  // What web-shell/precompress.mjs leaves beside a built file.
+  await writeFile(path.join(webDir, 'assets/big-1.js'), BIG);
+  await writeFile(path.join(webDir, 'assets/big-1.js.br'), brotliCompressSync(BIG));
+  await writeFile(path.join(webDir, 'assets/big-1.js.gz'), gzipSync(BIG));
   t = await startTestKernel({ env: { WEB_DIR: webDir } });
 });
 afterAll(() => t?.close());
@@ -51,6 +57,29 @@ describe('the web shell', () => {
     const missing = await get('/assets/app-2.js');
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ success: false, error_code: 'NOT_FOUND' });
+  });
+
+  it('sends the pre-compressed copy a browser accepts, and the file itself to one that accepts none', async () => {
+    const brotli = await t.kernel.app.inject({ method: 'GET', url: '/assets/big-1.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(brotli.statusCode).toBe(200);
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotli.headers['content-type']).toContain('javascript');
+    expect(brotli.headers.vary).toContain('accept-encoding');
+    expect(brotli.headers['cache-control']).toContain('immutable');
+    expect(brotliDecompressSync(brotli.rawPayload).toString()).toBe(BIG);
+    expect(brotli.rawPayload.length).toBeLessThan(BIG.length / 10);
+
+    const gzip = await t.kernel.app.inject({ method: 'GET', url: '/assets/big-1.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.rawPayload).toString()).toBe(BIG);
+
+    const plain = await t.kernel.app.inject({ method: 'GET', url: '/assets/big-1.js', headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(BIG);
+    // A file without a compressed copy is sent as it is, whatever the browser accepts.
+    const small = await t.kernel.app.inject({ method: 'GET', url: '/assets/app-1.js', headers: { 'accept-encoding': 'br' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body).toBe('console.log("shell")');
   });
 
   it('keeps the API’s JSON 404 for unknown API paths', async () => {

@@ -26,7 +26,9 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  */
 export async function registerWebRoutes(app: FastifyInstance, options: WebOptions): Promise<void> {
   const webDir = options.webDir && existsSync(path.join(options.webDir, 'index.html')) ? options.webDir : null;
-  await app.register(fastifyStatic, { root: webDir ?? process.cwd(), serve: false });
+  // preCompressed: the build writes .br and .gz beside each script and stylesheet
+  // (web-shell/precompress.mjs); a browser that accepts one gets it, with Vary: Accept-Encoding.
+  await app.register(fastifyStatic, { root: webDir ?? process.cwd(), serve: false, preCompressed: true });
   // Re-read when a rebuild replaces index.html (its asset names change with each build).
   let page: { html: string; csp: string; mtimeMs: number } | null = null;
   const currentPage = () => {

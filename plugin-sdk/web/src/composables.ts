@@ -1,4 +1,4 @@
-import { onUnmounted, type Ref, watch } from 'vue';
+import { onActivated, onDeactivated, onUnmounted, watch, type Ref } from 'vue';
 import { usePaca, type PaletteCommand, type RealtimeEvent, type ShortcutBinding } from './context.js';
 
 /** Subscribes to live events of a project for the component's lifetime (re-subscribes when the project changes). */
@@ -22,16 +22,30 @@ export function useRealtime<P = Record<string, unknown>>(
   onUnmounted(() => stop.forEach((s) => s()));
 }
 
-/** Keyboard shortcuts for the component's lifetime. */
-export function useShortcuts(bindings: ShortcutBinding[]): void {
-  const { ui } = usePaca();
-  const removers = bindings.map((binding) => ui.registerShortcut(binding));
-  onUnmounted(() => removers.forEach((remove) => remove()));
+/**
+ * Holds a registration while the component is on screen: from setup to unmount, and released
+ * while a `<KeepAlive>` keeps the component hidden (a cached view must not answer keys or offer
+ * its commands), taken again when it is shown.
+ */
+function whileShown(register: () => () => void): void {
+  let release: (() => void) | null = register();
+  const drop = () => { release?.(); release = null; };
+  onActivated(() => { release ??= register(); });
+  onDeactivated(drop);
+  onUnmounted(drop);
 }
 
-/** Command palette entries for the component's lifetime. */
+/** Keyboard shortcuts while the component is shown. */
+export function useShortcuts(bindings: ShortcutBinding[]): void {
+  const { ui } = usePaca();
+  whileShown(() => {
+    const removers = bindings.map((binding) => ui.registerShortcut(binding));
+    return () => removers.forEach((remove) => remove());
+  });
+}
+
+/** Command palette entries while the component is shown. */
 export function useCommands(commands: PaletteCommand[] | (() => PaletteCommand[])): void {
   const { ui } = usePaca();
-  const remove = ui.registerCommands(typeof commands === 'function' ? commands() : commands);
-  onUnmounted(remove);
+  whileShown(() => ui.registerCommands(typeof commands === 'function' ? commands() : commands));
 }

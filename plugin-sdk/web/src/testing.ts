@@ -57,8 +57,15 @@ export function createTestSlotContext(options: {
       confirm: async () => context.confirmAnswer,
       navigate: (to) => context.navigations.push(to),
       openTask: (projectId, task) => context.openedTasks.push({ projectId, task }),
-      registerCommands: (commands) => { context.commands.push(...commands); return () => undefined; },
-      registerShortcut: (shortcut) => { context.shortcuts.push(shortcut); return () => undefined; },
+      // Like the shell's: what a component registers is there until it lets go.
+      registerCommands: (commands) => {
+        context.commands.push(...commands);
+        return () => { context.commands = context.commands.filter((c) => !commands.includes(c)); };
+      },
+      registerShortcut: (shortcut) => {
+        context.shortcuts.push(shortcut);
+        return () => { context.shortcuts = context.shortcuts.filter((s) => s !== shortcut); };
+      },
     },
     user: ref(null),
     project: ref(options.project ?? null) as Ref<ProjectSummary | null>,

@@ -162,6 +162,44 @@ describe('BacklogPage', () => {
     expect(rowsOf(wrapper, 'none')).toEqual(['Write the changelog']);
   });
 
+  it('edits a planned sprint’s name, goal and dates from its menu, and shows the API’s refusal', async () => {
+    const project = await newProject();
+    const s1 = await sprint(project.id);
+    const { wrapper } = await mountBacklog(project);
+
+    const trigger = wrapper.find(`[data-group="${s1.id}"] button[aria-label="Sprint actions"]`);
+    await trigger.trigger('keydown', { key: 'Enter' });
+    let edit: HTMLElement | undefined;
+    await until(() => {
+      edit = [...document.querySelectorAll<HTMLElement>('[role="menuitem"]')].find((el) => el.textContent?.trim() === 'Edit sprint');
+      expect(edit).toBeDefined();
+    });
+    edit!.click();
+    await until(() => expect(document.querySelector('[data-testid="edit-sprint-form"]')).not.toBeNull());
+    const field = (name: string, value: string) => {
+      const el = document.querySelector(`[data-testid="edit-sprint-form"] [name="${name}"]`) as HTMLInputElement | HTMLTextAreaElement;
+      el.value = value;
+      el.dispatchEvent(new Event('input'));
+    };
+    const save = () => (document.querySelector('[data-testid="edit-sprint-submit"]') as HTMLButtonElement).click();
+
+    // The end before the start is caught in the form; nothing is sent.
+    field('start_date', '2026-12-14');
+    field('end_date', '2026-12-01');
+    save();
+    await until(() => expect(document.querySelector('[data-testid="edit-sprint-form"] [role="alert"]')?.textContent).toContain('end date is before'));
+    expect((await getSprint(project.id, s1.id)).version).toBe(s1.version);
+
+    field('name', 'Sign-in sprint');
+    field('goal', 'Ship sign-in');
+    field('end_date', '2026-12-28');
+    save();
+    await until(async () => expect(await getSprint(project.id, s1.id)).toMatchObject({
+      name: 'Sign-in sprint', goal: 'Ship sign-in', start_date: '2026-12-14', end_date: '2026-12-28', status: 'planned',
+    }));
+    await until(() => expect(groupTitles(wrapper)).toContain('Sign-in sprint'));
+  });
+
   it('starts a sprint from the dialog, then completes it moving unfinished tasks to the next sprint', async () => {
     const project = await newProject();
     const s1 = await sprint(project.id);

@@ -3,6 +3,7 @@ import { createTestSlotContext, withSlotContext, type TestSlotContext } from '@p
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProjectSummary } from '@paca/plugin-sdk/web';
+import { offerTaskPreview, takeTaskPreview } from '../shared/task-preview.js';
 import TaskDetail from './TaskDetail.vue';
 
 // The task detail against a real kernel: what it shows, what its edits persist, and what it
@@ -89,6 +90,29 @@ describe('TaskDetail', () => {
     expect(wrapper.find('[aria-label="Properties"]').text()).toContain('frontend');
     await vi.waitFor(() => expect(wrapper.find('[aria-label="Description"] strong').text()).toBe('bold'), { timeout: 10_000 });
     expect(wrapper.find('[data-test="event"]').text()).toContain('created the task');
+  });
+
+  it('draws the task a view offered at once, then takes the API’s newer copy', async () => {
+    const task = await createTask({ title: 'Seen on the board' });
+    const listed = await getTask(task.id);
+    // Someone renames it after the board listed it: the preview is stale by one version.
+    expectData(await t.api('PATCH', `/projects/${project.id}/tasks/${task.id}`, { token: t.adminToken, body: { title: 'Renamed meanwhile' } }));
+    offerTaskPreview(project.id, listed);
+    const { wrapper } = open(task.key);
+    await flushPromises();
+    expect((wrapper.find('[data-test="title"]').element as HTMLTextAreaElement).value).toBe('Seen on the board');
+    await vi.waitFor(() => expect((wrapper.find('[data-test="title"]').element as HTMLTextAreaElement).value).toBe('Renamed meanwhile'), { timeout: 10_000 });
+    // An offer serves the next open of that task only.
+    expect(takeTaskPreview(project.id, task.key)).toBeNull();
+  });
+
+  it('says the task was deleted when the offered one no longer exists', async () => {
+    const task = await createTask({ title: 'Gone soon' });
+    const listed = await getTask(task.id);
+    expectData(await t.api('DELETE', `/projects/${project.id}/tasks/${task.id}`, { token: t.adminToken }), 204);
+    offerTaskPreview(project.id, listed);
+    const { wrapper } = open(task.key);
+    await vi.waitFor(() => expect(wrapper.text()).toContain('This task was deleted'), { timeout: 10_000 });
   });
 
   it('says so when the task does not exist', async () => {

@@ -60,19 +60,29 @@ export function useTaskDetail(api: ApiClient, ui: UiServices) {
     overlay();
   }
 
-  async function load(project: string, ref: string) {
+  /**
+   * Loads the task named by `ref`. With a `preview` (the task as the view that opened it holds it)
+   * the task shows at once and the API's copy replaces it when it arrives.
+   */
+  async function load(project: string, ref: string, preview: Task | null = null) {
     projectId = project;
-    state.value = 'loading';
     conflict.value = null;
+    server = null;
+    pending.length = 0;
+    if (preview) {
+      applyServer(preview);
+      state.value = 'ready';
+    } else state.value = 'loading';
     try {
       const loaded = await fetchTaskByRef(api, project, ref);
-      server = null;
-      pending.length = 0;
+      // Another task was opened meanwhile (the cast: TS keeps `server` narrowed to null across the await).
+      if (preview && (server as Task | null)?.id !== preview.id) return;
       applyServer(loaded);
       state.value = 'ready';
     } catch (error) {
       loadError.value = error;
       const status = errorStatus(error);
+      if (preview && status === 404) { state.value = 'deleted'; return; }
       state.value = status === 404 ? 'not-found' : status === 403 ? 'forbidden' : 'error';
     }
   }

@@ -153,19 +153,78 @@ describe('BoardView', () => {
     const statuses = await statusesOf(project.id);
     const inprogress = statuses.find((s) => s.category === 'inprogress')!;
     await createTask(project.id, { title: 'Existing' });
-    const { wrapper } = await mountBoard(project);
+    const { wrapper, context } = await mountBoard(project);
 
     const column = wrapper.find(`[data-column-key="${inprogress.id}"]`);
     await column.find('.add-task').trigger('click');
     await flushPromises();
     const input = column.find('input[aria-label="New task title"]');
     await input.setValue('Fresh idea');
-    await input.trigger('submit');
     await column.find('form').trigger('submit');
-    await vi.waitFor(() => expect(cardsIn(wrapper, inprogress.id)).toEqual(['Fresh idea']));
+    // The card shows in the same tick, before the API answers: dimmed, busy, not openable yet.
+    expect(cardsIn(wrapper, inprogress.id)).toEqual(['Fresh idea']);
+    const pending = column.find('.task-card[aria-busy="true"]');
+    expect(pending.exists()).toBe(true);
+    await pending.trigger('click');
+    // Then it becomes the created task, with its key, and can be opened.
+    const all = await vi.waitFor(async () => {
+      const items = expectData(await t.api('GET', `/projects/${project.id}/tasks`, { token: t.adminToken })).items as Array<{ id: string; key: string; title: string; status_id: string }>;
+      expect(items.find((x) => x.title === 'Fresh idea')).toBeDefined();
+      return items;
+    });
+    const created = all.find((x) => x.title === 'Fresh idea')!;
+    expect(created.status_id).toBe(inprogress.id);
+    await vi.waitFor(() => expect(column.find(`[data-id="${created.id}"]`).exists()).toBe(true));
+    expect(column.find('.task-card[aria-busy="true"]').exists()).toBe(false);
+    expect(column.find(`[data-id="${created.id}"]`).text()).toContain(created.key);
+    expect(cardsIn(wrapper, inprogress.id)).toEqual(['Fresh idea']);
     expect(column.find('input[aria-label="New task title"]').exists()).toBe(true);
-    const all = expectData(await t.api('GET', `/projects/${project.id}/tasks`, { token: t.adminToken })).items as Array<{ title: string; status_id: string }>;
-    expect(all.find((x) => x.title === 'Fresh idea')?.status_id).toBe(inprogress.id);
+    expect(context.openedTasks).toEqual([]);
+  });
+
+  it('takes the card back out and says why when the API refuses the new task', async () => {
+    const project = await newProject();
+    const statuses = await statusesOf(project.id);
+    const existing = await createTask(project.id, { title: 'Existing', status_id: statuses[1]!.id });
+    const { wrapper, context } = await mountBoard(project);
+    const column = wrapper.find(`[data-column-key="${statuses[0]!.id}"]`);
+    await column.find('.add-task').trigger('click');
+    await flushPromises();
+    // A title over the API's limit: shown at once, then refused with the API's message.
+    await column.find('input[aria-label="New task title"]').setValue('x'.repeat(600));
+    await column.find('form').trigger('submit');
+    expect(cardsIn(wrapper, statuses[0]!.id)).toHaveLength(1);
+    await vi.waitFor(() => expect(context.toasts.at(-1)?.kind).toBe('error'));
+    expect(cardsIn(wrapper, statuses[0]!.id)).toEqual([]);
+    const all = expectData(await t.api('GET', `/projects/${project.id}/tasks`, { token: t.adminToken })).items as Array<{ id: string }>;
+    expect(all.map((x) => x.id)).toEqual([existing.id]);
+  });
+
+  it('moves a card to a sprint, or back to the backlog, from its context menu', async () => {
+    const project = await newProject();
+    const task = await createTask(project.id, { title: 'Plan me' });
+    const sprint = expectData(await t.api('POST', `/projects/${project.id}/sprints`, { token: t.adminToken, body: { name: 'Sprint 7' } }), 201);
+    const { wrapper } = await mountBoard(project, { actions: [...WRITE, 'sprints:read', 'sprints:write'] });
+
+    const openMenu = async () => {
+      await wrapper.find(`[data-id="${task.id}"]`).trigger('contextmenu', { clientX: 20, clientY: 20 });
+      await vi.waitFor(() => expect(document.body.textContent).toContain('Move to sprint'));
+    };
+    const pick = async (...labels: string[]) => {
+      for (const label of labels) {
+        const item = [...document.querySelectorAll<HTMLElement>('[role="menuitem"], [role="menuitemradio"], [role="menuitemcheckbox"]')].find((el) => el.textContent?.trim().startsWith(label));
+        expect(item, label).toBeDefined();
+        item!.click();
+        await flushPromises();
+      }
+    };
+    await openMenu();
+    await pick('Move to sprint', 'Sprint 7');
+    await vi.waitFor(async () => expect((await getTask(project.id, task.id)).sprint_id).toBe(sprint.id));
+
+    await openMenu();
+    await pick('Move to sprint', 'Backlog (no sprint)');
+    await vi.waitFor(async () => expect((await getTask(project.id, task.id)).sprint_id).toBeNull());
   });
 
   it('applies a task.updated event from someone else to the card', async () => {

@@ -1,10 +1,15 @@
-import { reactive, type Ref, watch } from 'vue';
+import { onScopeDispose, reactive, type Ref, watch } from 'vue';
 import { ApiError, usePaca, useRealtime, type RealtimeEvent } from '@paca/plugin-sdk/web';
 import { generateKeyBetween } from 'fractional-indexing';
 import type { Task, TaskPatch } from '../shared/task-types.js';
 
 /** A task as a view lists it: with its manual position in that view, when it has one. */
-export type ListedTask = Task & { view_position?: string | null; view_group_key?: string | null };
+export type ListedTask = Task & {
+  view_position?: string | null;
+  view_group_key?: string | null;
+  /** A card shown before the API created it (no real id yet: not openable, movable or editable). */
+  pending?: boolean;
+};
 
 export interface TaskList {
   tasks: ListedTask[];
@@ -17,6 +22,7 @@ export interface TaskList {
   byId(id: string): ListedTask | undefined;
   /** Optimistic PATCH (with `version`); rolls back and toasts on refusal. Resolves to the saved task or null. */
   update(task: ListedTask, patch: TaskPatch, options?: { silent?: boolean }): Promise<ListedTask | null>;
+  /** Shows the new task at once (pending, after every other card) and resolves to the created one, or null. */
   create(fields: TaskPatch & { title: string }): Promise<ListedTask | null>;
   remove(task: ListedTask): Promise<boolean>;
   /**
@@ -28,14 +34,38 @@ export interface TaskList {
 
 const PAGE_SIZE = 200;
 
+export interface ListOptions {
+  /**
+   * Start from the tasks another live, complete list of the same project (and sprint) holds —
+   * without its card order — while this view's own pages load. For views that do not use the
+   * per-view manual order (the table): switching to one shows rows at once.
+   */
+  seedFromProject?: boolean;
+}
+
+/** The last complete list per project and sprint, kept live by its view while that view lives. */
+const liveLists = new Map<string, TaskList>();
+
+/** The card a new task shows as until the API answers: last in its column, dimmed. */
+function pendingTask(projectId: string, fields: TaskPatch & { title: string }, sprintId: string | null): ListedTask {
+  const now = new Date().toISOString();
+  return {
+    id: `pending-${Math.random().toString(36).slice(2)}`, project_id: projectId, task_number: Number.MAX_SAFE_INTEGER, key: '…',
+    description: null, importance: 0, story_points: null, sprint_id: sprintId, status_id: '', task_type_id: '', parent_task_id: null,
+    assignee_ids: [], reporter_id: null, tags: [], custom_fields: {}, start_date: null, due_date: null, assignment_mode: 'manual',
+    version: 0, created_by: null, created_at: now, updated_at: now, ...fields, pending: true,
+  } as ListedTask;
+}
+
 /**
  * The tasks of a project for a board or table: loaded page by page (the first page renders at
  * once), kept live from the socket, written optimistically.
  */
-export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, sprintId?: Ref<string | null>): TaskList {
+export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, sprintId?: Ref<string | null>, options: ListOptions = {}): TaskList {
   const { api, ui, can } = usePaca();
   let generation = 0;
   const base = () => `/projects/${encodeURIComponent(projectId.value)}`;
+  const scope = () => `${projectId.value}|${sprintId?.value ?? ''}`;
 
   const list: TaskList = reactive({
     tasks: [] as ListedTask[],
@@ -48,6 +78,14 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
       list.complete = false;
       let cursor: string | null = null;
       const collected: ListedTask[] = [];
+      let shownAt = 0;
+      const seed = options.seedFromProject && !list.loaded ? liveLists.get(scope()) : undefined;
+      const seeded = !!seed && seed !== list && seed.complete;
+      if (seeded) {
+        list.tasks = seed.tasks.filter((t) => !t.pending).map((t) => ({ ...t, view_position: null, view_group_key: null }));
+        list.loaded = true;
+        shownAt = performance.now();
+      }
       try {
         do {
           const query: Record<string, string | number> = { page_size: PAGE_SIZE };
@@ -58,12 +96,18 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
           const page: { items: ListedTask[]; next_cursor: string | null } = await api.get(`${base()}/tasks`, query);
           if (mine !== generation) return;
           collected.push(...page.items);
-          // Render what we have at once; the rest streams in.
-          list.tasks = collected.slice();
-          list.loaded = true;
           cursor = page.next_cursor;
+          // The first page renders at once. The rest is shown at most once a second while it
+          // streams in, and once at the end: every render of a long board is a long task.
+          // A seeded list keeps its seed until its own pages are all in.
+          if (!list.loaded || !cursor || (!seeded && performance.now() - shownAt > 1000)) {
+            list.tasks = collected.slice();
+            list.loaded = true;
+            shownAt = performance.now();
+          }
         } while (cursor);
         list.complete = true;
+        liveLists.set(scope(), list);
       } catch (error) {
         if (mine !== generation) return;
         list.error = error;
@@ -75,6 +119,7 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
     },
     byId(id: string) { return list.tasks.find((t) => t.id === id); },
     async update(task, patch, options = {}) {
+      if (task.pending) return null;
       const current = list.byId(task.id) ?? task;
       const before = { ...current };
       Object.assign(current, patch);
@@ -99,16 +144,27 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
       }
     },
     async create(fields) {
+      const placeholder = pendingTask(projectId.value, fields, sprintId?.value ?? null);
+      list.tasks.push(placeholder);
+      const held = () => list.tasks.find((t) => t.id === placeholder.id);
       try {
         const created = await api.post<Task>(`${base()}/tasks`, fields);
-        if (!list.byId(created.id)) list.tasks.push({ ...created });
+        const row = held();
+        const index = row ? list.tasks.indexOf(row) : -1;
+        // The socket may have delivered it first; otherwise it takes the placeholder's place.
+        if (list.byId(created.id)) { if (index >= 0) list.tasks.splice(index, 1); }
+        else if (index >= 0) list.tasks.splice(index, 1, { ...created });
+        else list.tasks.push({ ...created });
         return list.byId(created.id) ?? null;
       } catch (error) {
+        const row = held();
+        if (row) list.tasks.splice(list.tasks.indexOf(row), 1);
         ui.error(error, 'Could not create the task');
         return null;
       }
     },
     async remove(task) {
+      if (task.pending) return false;
       const index = list.tasks.findIndex((t) => t.id === task.id);
       if (index < 0) return false;
       const [removed] = list.tasks.splice(index, 1);
@@ -126,7 +182,7 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
       const view = viewId.value;
       if (!view || !can('views:write')) return;
       const current = list.byId(task.id);
-      if (!current) return;
+      if (!current || current.pending) return;
       const others = ordered.filter((t) => t.id !== task.id);
       const index = ordered.findIndex((t) => t.id === task.id);
       // Cards with a position in this group come first, in position order; the rest follow.
@@ -193,12 +249,17 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
         if (row) list.tasks.splice(list.tasks.indexOf(row), 1);
         return;
       }
-      if (!row) list.tasks.push({ ...payload.task });
-      else if (payload.task.version >= row.version) Object.assign(row, payload.task);
+      if (!row) {
+        // Our own new task, delivered before its POST answered: it takes its placeholder's place.
+        const placeholder = event.type === 'task.created' ? list.tasks.findIndex((t) => t.pending && t.title === payload.task!.title) : -1;
+        if (placeholder >= 0) list.tasks.splice(placeholder, 1, { ...payload.task });
+        else list.tasks.push({ ...payload.task });
+      } else if (payload.task.version >= row.version) Object.assign(row, payload.task);
     }
   };
   useRealtime(projectId, ['task.created', 'task.updated', 'task.deleted', 'view.task_moved'], apply, () => { void list.reload(); });
 
   watch([projectId, viewId, () => sprintId?.value], () => { void list.reload(); }, { immediate: true });
+  onScopeDispose(() => { for (const [key, held] of liveLists) if (held === list) liveLists.delete(key); });
   return list;
 }

@@ -2,7 +2,7 @@ import { usePaca, type SavedView as SdkView } from '@paca/plugin-sdk/web';
 import { computed, ref, watch } from 'vue';
 import { useProjectMeta } from '../shared/project-meta.js';
 import { configOf, type ViewQuery } from './board-model.js';
-import { useTaskList } from './task-list.js';
+import { useTaskList, type ListOptions } from './task-list.js';
 
 const isUuid = (id: unknown) => typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
@@ -11,7 +11,7 @@ const isUuid = (id: unknown) => typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]
  * project's metadata, the view's live task list (scoped to its sprint for a sprint view), its
  * config, and whether the user may change tasks through it.
  */
-export function useTaskView(viewProp: () => SdkView | null | undefined) {
+export function useTaskView(viewProp: () => SdkView | null | undefined, options: ListOptions = {}) {
   const ctx = usePaca();
   const projectId = computed(() => ctx.project.value?.id ?? ctx.params.value.projectId ?? '');
   const view = computed(() => (viewProp() ?? ctx.view?.value ?? null) as (SdkView & { query?: ViewQuery; read_only?: boolean }) | null);
@@ -20,7 +20,7 @@ export function useTaskView(viewProp: () => SdkView | null | undefined) {
   watch(() => view.value?.id, (id) => { viewId.value = isUuid(id) ? id! : null; });
   const meta = useProjectMeta(projectId.value);
   const sprintId = computed(() => ((view.value as { view_context?: string; sprint_id?: string | null } | null)?.view_context === 'sprint' ? (view.value as { sprint_id?: string | null }).sprint_id ?? null : null));
-  const list = useTaskList(projectId, viewId, sprintId);
+  const list = useTaskList(projectId, viewId, sprintId, options);
   const config = computed(() => configOf(view.value));
   const canWrite = computed(() => ctx.can('tasks:write') && !view.value?.read_only);
   return { ctx, projectId, view, viewId, meta, list, config, canWrite };
