@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router';
 import { useSession } from './stores/session.js';
 
 const routes: RouteRecordRaw[] = [
@@ -39,11 +39,26 @@ const routes: RouteRecordRaw[] = [
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue'), meta: { public: true } },
 ];
 
+function prefetchComponents(records: RouteLocationNormalized['matched']): void {
+  for (const record of records) {
+    const component = record.components?.default;
+    // A lazy component is a loader function (a component object or constructor has a name/setup).
+    if (typeof component === 'function' && !('__vccOpts' in component) && component.length === 0) {
+      void (component as () => Promise<unknown>)().catch(() => undefined);
+    }
+  }
+}
+
 export function createShellRouter() {
   const router = createRouter({ history: createWebHistory(), routes });
   router.beforeEach(async (to) => {
     const session = useSession();
-    if (!session.checked) await session.load();
+    if (!session.checked) {
+      // vue-router fetches a page's lazy components only after the guards: on the first
+      // navigation, fetch them while the session is checked instead of after it.
+      prefetchComponents(to.matched);
+      await session.load();
+    }
     if (to.meta.public) return to.name === 'login' && session.user && !session.mustChangePassword ? '/home' : true;
     if (!session.user) return { name: 'login', query: to.fullPath !== '/home' ? { next: to.fullPath } : {} };
     if (session.mustChangePassword && !to.meta.pendingPasswordChange) return { name: 'change-password', query: { next: to.fullPath } };

@@ -80,8 +80,20 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebOption
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'same-origin')
       .type('text/html; charset=utf-8')
-      .send(html);
+      .send(pathname.startsWith('/projects/') ? withPluginPreloads(html, options.registry) : html);
   });
+}
+
+/**
+ * A project page renders plugin slots, whose modules the shell would only discover after its
+ * session and project requests: hinting them in the page lets the browser fetch and compile them
+ * meanwhile (the board's start-up, D35). Signed-out pages such as /login get no hints.
+ */
+function withPluginPreloads(html: string, registry: PluginRegistry): string {
+  const links = registry.serving()
+    .filter((record) => record.manifest?.web)
+    .map((record) => `<link rel="modulepreload" href="/plugins/${record.id}/${record.manifest!.web!.entry}">`);
+  return links.length ? html.replace('</head>', `${links.join('')}</head>`) : html;
 }
 
 function isFile(file: string): boolean {

@@ -32,7 +32,7 @@ async function mountPanel(actions = ['checklist:read', 'checklist:write']) {
   await flushPromises();
   const url = `/plugins/checklist/projects/${project.id}/tasks/${task.id}/checklists`;
   const stored = async () => expectData(await t.api('GET', url, { token: t.adminToken })).items as Array<{ id: string; name: string; items: Array<{ id: string; text: string; checked: boolean }> }>;
-  return { task, context, wrapper, url, stored, reads };
+  return { task, context, wrapper, url, stored, reads, get };
 }
 const itemTexts = (wrapper: VueWrapper) => wrapper.findAll('[data-item-id] [role="checkbox"]').map((b) => b.attributes('aria-label'));
 
@@ -67,10 +67,13 @@ describe('ChecklistPanel', () => {
   });
 
   it('moves an item with Alt+↓, rolls back a refused toggle with a toast, and follows live events', async () => {
-    const { wrapper, url, stored, context, task } = await mountPanel();
+    const { wrapper, url, stored, context, task, get, reads } = await mountPanel();
     const checklist = expectData(await t.api('POST', url, { token: t.adminToken, body: { name: 'Release', items: [{ text: 'Tag' }, { text: 'Publish' }] } }), 201);
     context.emit({ type: 'checklist.created', payload: { task_id: task.id, checklist_id: checklist.id, name: 'Release', item_count: 2 } });
     await until(() => expect(itemTexts(wrapper)).toEqual(['Tag', 'Publish']));
+    // The event's reload (the mount's read, then this one) has answered: nothing reloads under the test.
+    await until(() => expect(get.mock.calls.length).toBeGreaterThanOrEqual(2));
+    await reads();
 
     await wrapper.find('[role="checkbox"][aria-label="Tag"]').trigger('keydown', { key: 'ArrowDown', altKey: true });
     expect(itemTexts(wrapper)).toEqual(['Publish', 'Tag']);

@@ -182,6 +182,46 @@ describe('BoardView', () => {
     expect(context.openedTasks).toEqual([]);
   });
 
+  it('adds tasks faster than the API answers: each shows at once, all are saved, in the order typed', async () => {
+    const project = await newProject();
+    const statuses = await statusesOf(project.id);
+    await createTask(project.id, { title: 'Existing', status_id: statuses[1]!.id });
+    const { wrapper, context } = await mountBoard(project);
+    const column = wrapper.find(`[data-column-key="${statuses[0]!.id}"]`);
+    await column.find('.add-task').trigger('click');
+    await flushPromises();
+    const input = column.find('input[aria-label="New task title"]');
+    // The API answers each create only when the test says so: all three are typed first, then the
+    // first one is saved while the other two are still on their way.
+    const releases: Array<() => void> = [];
+    const put = vi.spyOn(context.api, 'put');
+    const post = context.api.post.bind(context.api);
+    vi.spyOn(context.api, 'post').mockImplementation(async (...args: Parameters<typeof post>) => {
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return post(...args);
+    });
+    for (const title of ['First', 'Second', 'Third']) {
+      await input.setValue(title);
+      await column.find('form').trigger('submit');
+    }
+    expect(cardsIn(wrapper, statuses[0]!.id)).toEqual(['First', 'Second', 'Third']);
+    releases[0]!();
+    await vi.waitFor(() => expect(column.findAll('.task-card[aria-busy="true"]')).toHaveLength(2));
+    // The first card takes its place at the bottom (a PUT) while the others are still pending.
+    await vi.waitFor(() => expect(put).toHaveBeenCalled());
+    await Promise.allSettled(put.mock.results.map((r) => r.value));
+    await flushPromises();
+    releases[1]!();
+    releases[2]!();
+    await vi.waitFor(() => expect(column.findAll('.task-card[aria-busy="true"]')).toHaveLength(0));
+    // No write was refused (a placeholder's id must never reach the API), and the order is kept.
+    await flushPromises();
+    expect(context.toasts.filter((toast) => toast.kind === 'error')).toEqual([]);
+    expect(cardsIn(wrapper, statuses[0]!.id)).toEqual(['First', 'Second', 'Third']);
+    const all = expectData(await t.api('GET', `/projects/${project.id}/tasks`, { token: t.adminToken })).items as Array<{ title: string }>;
+    expect(all.map((x) => x.title).sort()).toEqual(['Existing', 'First', 'Second', 'Third']);
+  });
+
   it('takes the card back out and says why when the API refuses the new task', async () => {
     const project = await newProject();
     const statuses = await statusesOf(project.id);

@@ -46,6 +46,30 @@ export interface ListOptions {
 /** The last complete list per project and sprint, kept live by its view while that view lives. */
 const liveLists = new Map<string, TaskList>();
 
+type Page = { items: ListedTask[]; next_cursor: string | null };
+const firstPages = new Map<string, { at: number; page: Promise<Page> }>();
+const firstPageKey = (projectId: string, viewId: string | null) => `${projectId}|${viewId ?? ''}`;
+const firstPageQuery = (viewId: string | null): Record<string, string | number> => ({ page_size: PAGE_SIZE, ...(viewId ? { view_id: viewId } : {}) });
+
+/**
+ * Starts loading the first page of a project view's tasks before the view component mounts (the
+ * tasks page knows the view as soon as its views arrive; the board would ask only after rendering
+ * its frame). The list takes it if it asks within a few seconds, else fetches its own.
+ */
+export function prefetchFirstPage(api: { get<T>(path: string, query?: Record<string, unknown>): Promise<T> }, projectId: string, viewId: string | null): void {
+  const key = firstPageKey(projectId, viewId);
+  if (firstPages.has(key)) return;
+  const page = api.get<Page>(`/projects/${encodeURIComponent(projectId)}/tasks`, firstPageQuery(viewId));
+  page.catch(() => firstPages.delete(key));
+  firstPages.set(key, { at: performance.now(), page });
+}
+function takeFirstPage(projectId: string, viewId: string | null): Promise<Page> | null {
+  const key = firstPageKey(projectId, viewId);
+  const held = firstPages.get(key);
+  firstPages.delete(key);
+  return held && performance.now() - held.at < 5000 ? held.page : null;
+}
+
 /** The card a new task shows as until the API answers: last in its column, dimmed. */
 function pendingTask(projectId: string, fields: TaskPatch & { title: string }, sprintId: string | null): ListedTask {
   const now = new Date().toISOString();
@@ -93,7 +117,8 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
           // A sprint's views show that sprint's tasks only.
           if (sprintId?.value) query.sprint_id = sprintId.value;
           if (cursor) query.cursor = cursor;
-          const page: { items: ListedTask[]; next_cursor: string | null } = await api.get(`${base()}/tasks`, query);
+          const prefetched = !cursor && !sprintId?.value ? takeFirstPage(projectId.value, viewId.value) : null;
+          const page: Page = await (prefetched ?? api.get<Page>(`${base()}/tasks`, query));
           if (mine !== generation) return;
           collected.push(...page.items);
           cursor = page.next_cursor;
@@ -183,8 +208,10 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
       if (!view || !can('views:write')) return;
       const current = list.byId(task.id);
       if (!current || current.pending) return;
-      const others = ordered.filter((t) => t.id !== task.id);
-      const index = ordered.findIndex((t) => t.id === task.id);
+      // Cards still being created have no id the server knows: they take no part in the order.
+      const placed = ordered.filter((t) => !t.pending);
+      const others = placed.filter((t) => t.id !== task.id);
+      const index = placed.findIndex((t) => t.id === task.id);
       // Cards with a position in this group come first, in position order; the rest follow.
       const positioned = others.filter((t) => t.view_group_key === groupKey && t.view_position).length;
       const old = { group: current.view_group_key, position: current.view_position };
