@@ -82,6 +82,19 @@ describe('the web shell', () => {
     expect(small.body).toBe('console.log("shell")');
   });
 
+  it('hints the serving plugins’ web modules on project pages only, within its CSP', async () => {
+    const board = await get('/projects/7c0e/board', { accept: 'text/html' });
+    const hinted = [...board.body.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+    const serving = t.kernel.plugins.registry.serving().filter((r) => r.manifest?.web).map((r) => `/plugins/${r.id}/${r.manifest!.web!.entry}`);
+    expect(serving.length).toBeGreaterThan(0);
+    expect(hinted.sort()).toEqual(serving.sort());
+    // Each hint is a module the kernel serves (same origin: the page's script-src 'self' covers it).
+    for (const url of hinted) expect((await get(url!)).statusCode, url).toBe(200);
+    for (const url of ['/login', '/home', '/admin/users']) {
+      expect((await get(url, { accept: 'text/html' })).body, url).not.toContain('modulepreload');
+    }
+  });
+
   it('keeps the API’s JSON 404 for unknown API paths', async () => {
     for (const url of ['/api/v1/nothing-here', '/api/nope', '/ws/unknown', '/mcp/x']) {
       const response = await get(url, { accept: 'text/html' });
