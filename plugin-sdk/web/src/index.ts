@@ -6,4 +6,6 @@ export * from './api-client.js';
 export * from './slots.js';
 export * from './composables.js';
 export * from './format.js';
+// The same UUID check the server side uses (one pattern for the whole SDK).
+export { isUuid } from '../../src/uuid.js';
 export * from './components/index.js';

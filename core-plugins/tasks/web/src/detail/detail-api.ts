@@ -1,4 +1,4 @@
-import type { ApiClient } from '@paca/plugin-sdk/web';
+import { isUuid, type ApiClient } from '@paca/plugin-sdk/web';
 import type { PrincipalRef, Task } from '../shared/task-types.js';
 
 /*
@@ -68,11 +68,10 @@ export const LINK_LABELS: Record<DisplayLinkType, string> = {
 export const projectPath = (projectId: string) => `/projects/${encodeURIComponent(projectId)}`;
 export const taskPath = (projectId: string, taskId: string) => `${projectPath(projectId)}/tasks/${encodeURIComponent(taskId)}`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The task named by a route param: its id, `PREFIX-N`, or a bare number. */
 export function fetchTaskByRef(api: ApiClient, projectId: string, ref: string): Promise<Task> {
-  if (UUID.test(ref)) return api.get<Task>(taskPath(projectId, ref));
+  // (as unknown: the guard would narrow a non-UUID string to never below)
+  if (isUuid(ref as unknown)) return api.get<Task>(taskPath(projectId, ref));
   const number = /^(?:[A-Za-z][A-Za-z0-9]*-)?(\d+)$/.exec(ref.trim())?.[1];
   if (number) return api.get<Task>(`${projectPath(projectId)}/tasks/by-number/${number}`);
   return api.get<Task>(taskPath(projectId, ref));

@@ -112,8 +112,7 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
       }
       try {
         do {
-          const query: Record<string, string | number> = { page_size: PAGE_SIZE };
-          if (viewId.value) query.view_id = viewId.value;
+          const query = firstPageQuery(viewId.value);
           // A sprint's views show that sprint's tasks only.
           if (sprintId?.value) query.sprint_id = sprintId.value;
           if (cursor) query.cursor = cursor;

@@ -1,10 +1,8 @@
-import { usePaca, type SavedView as SdkView } from '@paca/plugin-sdk/web';
+import { isUuid, usePaca, type SavedView as SdkView } from '@paca/plugin-sdk/web';
 import { computed, ref, watch } from 'vue';
 import { useProjectMeta } from '../shared/project-meta.js';
 import { configOf, type ViewQuery } from './board-model.js';
 import { useTaskList, type ListOptions } from './task-list.js';
-
-const isUuid = (id: unknown) => typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /**
  * What a view type (board, table) starts from: its saved view (the prop, else the slot's), the
@@ -17,7 +15,7 @@ export function useTaskView(viewProp: () => SdkView | null | undefined, options:
   const view = computed(() => (viewProp() ?? ctx.view?.value ?? null) as (SdkView & { query?: ViewQuery; read_only?: boolean }) | null);
   const viewId = ref<string | null>(isUuid(view.value?.id) ? view.value!.id : null);
   // The shell keeps the component when another view of the same type is selected.
-  watch(() => view.value?.id, (id) => { viewId.value = isUuid(id) ? id! : null; });
+  watch(() => view.value?.id, (id) => { viewId.value = isUuid(id) ? id : null; });
   const meta = useProjectMeta(projectId.value);
   const sprintId = computed(() => ((view.value as { view_context?: string; sprint_id?: string | null } | null)?.view_context === 'sprint' ? (view.value as { sprint_id?: string | null }).sprint_id ?? null : null));
   const list = useTaskList(projectId, viewId, sprintId, options);
