@@ -3,10 +3,11 @@
 // (exactly what `npm start` does, but listening on a free loopback port); `node bench/server.mjs
 // raw` serves the baseline: a bare Fastify (the kernel's own copy) with one `GET /raw` route.
 // The runner learns the port over IPC and stops the server with a "stop" message.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+// Identifies the kernel build measured: the version alone does not change while the kernel is worked on.
+import { buildHash } from './lib/build-hash.mjs';
 import { pathToFileURL } from 'node:url';
 
 const kind = process.argv[2];
@@ -30,31 +31,6 @@ function packageVersion(name) {
   return null;
 }
 
-/**
- * Identifies the kernel build measured: the version alone does not change while the kernel is
- * being worked on. A hash over kernel/dist/**\/*.js (paths and contents) and its newest file time.
- */
-function kernelBuild() {
-  const dist = path.dirname(new URL(kernelEntry).pathname);
-  const files = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.js')) files.push(full);
-    }
-  };
-  walk(dist);
-  files.sort();
-  const hash = createHash('sha256');
-  let newest = 0;
-  for (const file of files) {
-    hash.update(path.relative(dist, file)).update('\0').update(readFileSync(file)).update('\0');
-    newest = Math.max(newest, statSync(file).mtimeMs);
-  }
-  return { dist_sha256: hash.digest('hex').slice(0, 16), dist_files: files.length, dist_newest_file: new Date(newest).toISOString() };
-}
-
 async function startRaw() {
   const { default: Fastify } = await import(pathToFileURL(requireFromKernel.resolve('fastify')).href);
   const app = Fastify({ logger: false });
@@ -73,7 +49,7 @@ async function startKernel() {
     close: () => kernel.close(),
     info: {
       kernel: KERNEL_VERSION,
-      kernel_build: kernelBuild(),
+      kernel_build: buildHash(path.dirname(new URL(kernelEntry).pathname)),
       fastify: kernel.app.version,
       mode: config.mode,
       database_pool_max: config.mode === 'services' ? config.databasePoolMax : 1,

@@ -9,8 +9,7 @@
 //   node bench/ui/run.mjs                                  2,000 tasks, 5 loads, 20 repetitions
 //   node bench/ui/run.mjs --tasks=200 --loads=2 --reps=5   other settings go to bench/results/quick/
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -19,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { buildHash } from '../lib/build-hash.mjs';
 import { cpuSample, otherCpuPercent, readProc } from '../lib/cpu.mjs';
 import { median, percentile, round } from '../lib/load.mjs';
 import { machineInfo } from '../lib/machine.mjs';
@@ -430,25 +430,6 @@ async function switchViews(page, views) {
 // ---------------------------------------------------------------------------------------------
 // Identification of what was measured
 
-function distHash(dir, extensions) {
-  const files = [];
-  const walk = (d) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (extensions.some((e) => entry.name.endsWith(e))) files.push(full);
-    }
-  };
-  walk(dir);
-  files.sort();
-  const hash = createHash('sha256');
-  let newest = 0;
-  for (const file of files) {
-    hash.update(path.relative(dir, file)).update('\0').update(readFileSync(file)).update('\0');
-    newest = Math.max(newest, statSync(file).mtimeMs);
-  }
-  return { dist_sha256: hash.digest('hex').slice(0, 16), dist_files: files.length, dist_newest_file: new Date(newest).toISOString() };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Run
@@ -458,9 +439,9 @@ async function main() {
   const loadStart = os.loadavg();
   log(`bench/ui: ${TASKS} tasks, ${LOADS} loads, ${REPS} repetitions → ${path.relative(ROOT, resultsDir)}/ui.json`);
   const software = {
-    kernel_build: distHash(path.join(ROOT, 'kernel/dist'), ['.js']),
-    web_build: distHash(path.join(ROOT, 'web-shell/dist'), ['.js', '.css', '.html']),
-    tasks_web_build: distHash(path.join(ROOT, 'core-plugins/tasks/web/dist'), ['.js', '.css']),
+    kernel_build: buildHash(path.join(ROOT, 'kernel/dist'), ['.js']),
+    web_build: buildHash(path.join(ROOT, 'web-shell/dist'), ['.js', '.css', '.html']),
+    tasks_web_build: buildHash(path.join(ROOT, 'core-plugins/tasks/web/dist'), ['.js', '.css']),
     playwright_core: requireFromRoot('playwright-core/package.json').version,
   };
   const baseUrl = await phase('kernel start', startKernel);

@@ -2,10 +2,10 @@
 // baseline is bench/server.mjs raw). Like bench/server.mjs kernel, but the kernel is imported from
 // KERNEL_DIST (run.mjs compiles kernel/src there while kernel/dist predates the WASM runtime) and
 // the core plugins come from the repository's core-plugins/ whichever dist is used.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { buildHash } from '../lib/build-hash.mjs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -13,25 +13,6 @@ const dist = process.env.KERNEL_DIST;
 const entry = pathToFileURL(path.join(dist, 'index.js')).href;
 const requireFromKernel = createRequire(entry);
 
-function kernelBuild() {
-  const files = [];
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.name.endsWith('.js')) files.push(full);
-    }
-  };
-  walk(dist);
-  files.sort();
-  const hash = createHash('sha256');
-  let newest = 0;
-  for (const file of files) {
-    hash.update(path.relative(dist, file)).update('\0').update(readFileSync(file)).update('\0');
-    newest = Math.max(newest, statSync(file).mtimeMs);
-  }
-  return { dist: path.relative(REPO, dist), dist_sha256: hash.digest('hex').slice(0, 16), dist_files: files.length, dist_newest_file: new Date(newest).toISOString() };
-}
 
 const version = (name) => {
   try {
@@ -72,7 +53,7 @@ process.send({
   port: kernel.app.server.address().port,
   plugins,
   info: {
-    kernel: KERNEL_VERSION, kernel_build: kernelBuild(), fastify: kernel.app.version, mode: config.mode,
+    kernel: KERNEL_VERSION, kernel_build: { dist: path.relative(REPO, dist), ...buildHash(dist) }, fastify: kernel.app.version, mode: config.mode,
     extism: version('@extism/extism'),
     ...(config.mode === 'embedded' ? { pglite: version('@electric-sql/pglite') } : { pg: version('pg') }),
   },
