@@ -211,8 +211,11 @@ describe('BoardView', () => {
     await vi.waitFor(() => expect(put).toHaveBeenCalled());
     await Promise.allSettled(put.mock.results.map((r) => r.value));
     await flushPromises();
-    releases[1]!();
-    releases[2]!();
+    // The rest are sent one after another: answer each as it comes.
+    for (const index of [1, 2]) {
+      await vi.waitFor(() => expect(releases[index]).toBeDefined());
+      releases[index]!();
+    }
     await vi.waitFor(() => expect(column.findAll('.task-card[aria-busy="true"]')).toHaveLength(0));
     // No write was refused (a placeholder's id must never reach the API), and the order is kept.
     await flushPromises();

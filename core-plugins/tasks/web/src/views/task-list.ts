@@ -90,6 +90,7 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
   let generation = 0;
   const base = () => `/projects/${encodeURIComponent(projectId.value)}`;
   const scope = () => `${projectId.value}|${sprintId?.value ?? ''}`;
+  let creates: Promise<unknown> = Promise.resolve();
 
   const list: TaskList = reactive({
     tasks: [] as ListedTask[],
@@ -171,8 +172,12 @@ export function useTaskList(projectId: Ref<string>, viewId: Ref<string | null>, 
       const placeholder = pendingTask(projectId.value, fields, sprintId?.value ?? null);
       list.tasks.push(placeholder);
       const held = () => list.tasks.find((t) => t.id === placeholder.id);
+      // Tasks typed in quick succession are sent one after another, so they are numbered and
+      // placed in the order typed (concurrent POSTs could commit in any order).
+      const post = creates.then(() => api.post<Task>(`${base()}/tasks`, fields));
+      creates = post.catch(() => undefined);
       try {
-        const created = await api.post<Task>(`${base()}/tasks`, fields);
+        const created = await post;
         const row = held();
         const index = row ? list.tasks.indexOf(row) : -1;
         // The socket may have delivered it first; otherwise it takes the placeholder's place.
